@@ -1,0 +1,20 @@
+"""Introspect a database into a Catalog of tables, columns, keys, comments and values."""
+
+from __future__ import annotations
+
+from nl2sql.catalog.introspect import introspect, introspect_url, sample_table
+from nl2sql.catalog.model import Catalog, Column, ForeignKey, Table, type_class
+from nl2sql.catalog.store import load_catalog, save_catalog
+
+__all__ = [
+    "Catalog",
+    "Column",
+    "ForeignKey",
+    "Table",
+    "introspect",
+    "introspect_url",
+    "load_catalog",
+    "sample_table",
+    "save_catalog",
+    "type_class",
+]

@@ -1,0 +1,242 @@
+"""The `nl2sql` command: thin wrappers over the library, one subcommand per stage."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from nl2sql.errors import Nl2SqlError
+from nl2sql.settings import load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+out = Console()
+err = Console(stderr=True)
+
+# Spoken-style questions shown by `nl2sql demo`: a lookup, a top-k, a group-by, English too.
+DEMO_QUESTIONS = (
+    "贵州茅台最新收盘价是多少",
+    "最新交易日成交额最高的5只股票",
+    "每个行业有多少只股票",
+    "What is the latest close price of 宁德时代?",
+    "How many securities are listed on each board?",
+)
+
+
+def friendly_errors(fn: F) -> F:
+    """Print an Nl2SqlError as one line and exit 1, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Nl2SqlError as e:
+            extra = {k: v for k, v in e.details.items() if k != "reason"}
+            err.print(f"[red]error[/red] ({e.type}): {e.message}"
+                      + (f"  {json.dumps(extra, ensure_ascii=False, default=str)}" if extra else ""))
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                    TimeElapsedColumn(), console=err, transient=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="nl2sql")
+def main() -> None:
+    """nl2sql: ask analytical databases questions in Chinese or English.
+
+    Settings come from NL2SQL_* environment variables or the TOML file named by
+    NL2SQL_CONFIG; `nl2sql settings` lists them. Without a configured database every
+    command uses the demo trading warehouse (`nl2sql demo build` creates it).
+    """
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+@friendly_errors
+def demo(ctx: click.Context) -> None:
+    """Build the demo trading warehouse if needed, then answer a few sample questions."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = load_settings()
+    if not settings.database and not settings.demo_path.exists():
+        _build(str(settings.demo_path), scale=1.0, seed=42)
+    from nl2sql.pipeline import Gateway
+
+    gateway = Gateway.open(settings=settings)
+    try:
+        for q in DEMO_QUESTIONS:
+            out.rule(q)
+            try:
+                _show(gateway.ask(q), max_rows=10)
+            except Nl2SqlError as e:
+                err.print(f"[yellow]cannot answer[/yellow] ({e.type}): {e.message}")
+    finally:
+        gateway.close()
+
+
+@demo.command("build")
+@click.option("--scale", type=float, default=1.0, show_default=True,
+              help="Size factor: 1 is about 5,000 securities with 3+ years of daily bars.")
+@click.option("--seed", type=int, default=42, show_default=True, help="Random seed.")
+@click.option("--target", default=None,
+              help="DuckDB file or postgresql:// URL; default: the demo file in the data dir.")
+@friendly_errors
+def demo_build(scale: float, seed: int, target: str | None) -> None:
+    """Create the demo trading warehouse (deterministic for a seed)."""
+    _build(target or str(load_settings().demo_path), scale=scale, seed=seed)
+
+
+def _build(target: str, *, scale: float, seed: int) -> None:
+    from nl2sql.demo import build_demo
+
+    with progress_bar() as bar:
+        task = bar.add_task("building demo warehouse", total=1.0)
+        report = build_demo(target, scale=scale, seed=seed,
+                            progress=lambda stage, done: bar.update(
+                                task, completed=done, description=f"demo: {stage}"))
+    total = sum(report.rows.values())
+    err.print(f"built {target}: {total:,} rows in {len(report.rows)} tables, "
+              f"{report.seconds:.1f} s")
+
+
+@main.command()
+@click.argument("question")
+@click.option("--database", "-d", default=None, help="Database URL or file (default: settings).")
+@click.option("--deadline-ms", type=int, default=None, help="End-to-end deadline.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.option("--max-rows", type=int, default=20, show_default=True, help="Rows to print.")
+@friendly_errors
+def ask(question: str, database: str | None, deadline_ms: int | None, as_json: bool,
+        max_rows: int) -> None:
+    """Answer QUESTION: print the SQL, a table of rows and the sentence."""
+    from nl2sql.pipeline import Gateway
+
+    gateway = Gateway.open(database, load_settings())
+    try:
+        answer = gateway.ask(question, deadline_ms=deadline_ms)
+    finally:
+        gateway.close()
+    if as_json:
+        from nl2sql.service.app import _response
+
+        click.echo(json.dumps(_response(answer, database or "default"), ensure_ascii=False,
+                              default=str, indent=2))
+    else:
+        _show(answer, max_rows=max_rows)
+
+
+def _show(answer: Any, *, max_rows: int) -> None:
+    from nl2sql.answer import format_value
+
+    out.print(f"[bold]SQL[/bold] ({answer.dialect}, tier {answer.tier}, "
+              f"confidence {answer.confidence:.2f}):")
+    out.print(answer.sql, markup=False, highlight=False)
+    table = RichTable(*answer.columns, show_lines=False)
+    for row in answer.rows[:max_rows]:
+        table.add_row(*[format_value(v) for v in row])
+    out.print(table)
+    if len(answer.rows) > max_rows or answer.truncated:
+        out.print(f"… {len(answer.rows)}{'+' if answer.truncated else ''} rows in all")
+    out.print(f"[bold]{answer.answer_text}[/bold]")
+    timings = ", ".join(f"{k} {v:.1f}" for k, v in answer.timings_ms.items())
+    out.print(f"[dim]ms: {timings}[/dim]")
+
+
+@main.command()
+@click.option("--host", default=None, help="Bind address (default: settings, 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default: settings, 8000).")
+@click.option("--workers", type=int, default=1, show_default=True, help="Worker processes.")
+@friendly_errors
+def serve(host: str | None, port: int | None, workers: int) -> None:
+    """Run the HTTP service: POST /v1/ask, POST /v1/sql, GET /healthz, OpenAPI at /docs."""
+    import uvicorn
+
+    settings = load_settings(host=host, port=port)
+    if workers > 1:
+        uvicorn.run("nl2sql.service.asgi:app", host=settings.host, port=settings.port,
+                    workers=workers)
+    else:
+        from nl2sql.service import build_app
+
+        uvicorn.run(build_app(settings), host=settings.host, port=settings.port)
+
+
+@main.command()
+@click.argument("url")
+@click.option("--out", "out_path", type=click.Path(path_type=Path), required=True,
+              help="Catalog file to write (JSON).")
+@friendly_errors
+def introspect(url: str, out_path: Path) -> None:
+    """Read the schema of the database at URL into a catalog file."""
+    from nl2sql.backends import open_backend
+    from nl2sql.catalog.introspect import introspect as run_introspect
+    from nl2sql.catalog.store import save_catalog
+
+    settings = load_settings()
+    backend = open_backend(url)
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task("introspecting", total=1.0)
+            catalog = run_introspect(backend, value_index_limit=settings.value_index_limit,
+                                     progress=lambda stage, done: bar.update(
+                                         task, completed=done, description=stage))
+    finally:
+        backend.close()
+    save_catalog(catalog, out_path)
+    cols = sum(len(t.columns) for t in catalog.tables)
+    err.print(f"wrote {out_path}: {len(catalog.tables)} tables, {cols} columns")
+
+
+@main.command()
+def settings() -> None:
+    """List every setting with its environment variable, current value and help."""
+    from nl2sql.settings import Settings
+
+    current = load_settings()
+    for name, field in Settings.model_fields.items():
+        click.echo(f"NL2SQL_{name.upper()} = {getattr(current, name)}")
+        click.echo(f"    {field.description}")
+
+
+@main.command("eval")
+@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--databases", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder holding <db_id>/<db_id>.sqlite|.db|.duckdb or <db_id>.<ext>.")
+@click.option("--predictions", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write one JSON line per question: id, sql, tier, latency_ms, error, correct.")
+@click.option("--postgres-url-template", default=None,
+              help="Score on PostgreSQL instead, e.g. postgresql://postgres@127.0.0.1/{db_id}.")
+@click.option("--db", "db_ids", multiple=True, help="Only these db_ids (repeatable).")
+@click.option("--limit", type=int, default=None, help="Only the first N questions.")
+@click.option("--timeout-s", type=float, default=30.0, show_default=True,
+              help="Per-query timeout when scoring.")
+@friendly_errors
+def eval_cmd(questions: Path, databases: Path | None, predictions: Path | None,
+             postgres_url_template: str | None, db_ids: tuple[str, ...], limit: int | None,
+             timeout_s: float) -> None:
+    """Execution accuracy (Spider-style EX) of the full pipeline on a JSONL question set.
+
+    The last line printed is `EX <pct>% (<correct>/<total>)`.
+    """
+    from nl2sql.eval import evaluate, gateway_factory
+
+    if databases is None and postgres_url_template is None:
+        raise click.UsageError("give --databases DIR or --postgres-url-template URL")
+    # Scoring compares whole results, so the gateway must not cut them to its usual row cap.
+    settings = load_settings(max_rows=1_000_000)
+    evaluate(questions, databases, predictions=predictions,
+             postgres_url_template=postgres_url_template, db_ids=list(db_ids) or None,
+             limit=limit, timeout_s=timeout_s, make_predictor=gateway_factory(settings))

@@ -1,0 +1,480 @@
+"""Tier 1, first version: a sketch parser from linked mentions and cue words to a QueryPlan.
+
+It reads the question once, left to right in token positions, and fills a sketch:
+aggregates attach to the column they precede (or follow, in Chinese), values become
+equality filters, numbers next to comparison cues become range filters, "each/每个"
+columns become GROUP BY, superlatives become ORDER BY ... LIMIT, and whatever columns
+are left are projected. Every decision keeps its evidence; the confidence is the share
+of the question's content words that the sketch explains.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from nl2sql.catalog.model import Catalog, Column, Table
+from nl2sql.catalog.relations import join_edges
+from nl2sql.errors import GenerationError
+from nl2sql.generate.plan import ColRef, Filter, Measure, Order, QueryPlan
+from nl2sql.lexicon import Cue, find_cues
+from nl2sql.link.schema_slice import ColumnLink, SchemaSlice
+
+__all__ = ["parse"]
+
+_AGGS = ("avg", "sum", "max", "min")
+_COMPARE = {"gt": ">", "lt": "<", "ge": ">=", "le": "<="}
+# Chinese comparison cues written after the number ("30岁以上").
+_POSTFIX = {"以上": ">", "以下": "<", "之后": ">", "之前": "<", "及以上": ">=", "及以下": "<="}
+_ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9, "十": 10}
+_TOPK = re.compile(r"^(?:top|first|前)$")
+# Words after which a max/min cue selects rows rather than computing an aggregate.
+_ROW_WORDS = frozenset("which who whose list show give find name 哪 哪个 哪只 哪家 哪些 谁".split())
+_AGG_ONLY = frozenset(["maximum", "max", "minimum", "min", "average", "mean", "avg"])
+
+
+@dataclass
+class _Sketch:
+    select: list[Measure] = field(default_factory=list)
+    filters: list[Filter] = field(default_factory=list)
+    group_by: list[ColRef] = field(default_factory=list)
+    order_by: list[Order] = field(default_factory=list)
+    limit: int | None = None
+    latest: ColRef | None = None
+    distinct: bool = False
+    joined: list[str] = field(default_factory=list)
+    used: set[int] = field(default_factory=set)  # token positions explained so far
+
+
+def _not_names(s: SchemaSlice, cues: list[Cue]) -> list[Cue]:
+    """A one-word cue that is also a table's name ("orders") is the table, not the cue."""
+    named = {(t.start, t.end) for t in s.table_mentions}
+    named |= {(c.start, c.end) for c in s.columns if c.score >= 1.0}
+    return [c for c in cues if c.end - c.start > 1 or (c.start, c.end) not in named]
+
+
+def _direction_only(cues: list[Cue]) -> list[Cue]:
+    """Drop max/min/superlative cues that sit inside an asc/desc phrase ("from the oldest")."""
+    spans = [(c.start, c.end) for c in cues if c.intent in ("asc", "desc")]
+    return [c for c in cues if c.intent not in ("max", "min", "superlative")
+            or not any(a <= c.start and c.end <= b for a, b in spans)]
+
+
+def parse(s: SchemaSlice, catalog: Catalog) -> tuple[QueryPlan, float]:
+    """Parse a linked question into a QueryPlan and a confidence in [0, 1]."""
+    if not s.tables or s.tables[0].score <= 0:
+        raise GenerationError("the question mentions no table, column or value of this database",
+                              reason="nothing_linked")
+    cues = _direction_only(_not_names(s, find_cues(list(s.tokens), s.lang)))
+    base = _base_table(s, cues, catalog)
+    focus = _focus_tables(s, base, catalog)
+    mentions = _resolve_mentions(s, base, focus)
+    sk = _Sketch()
+    _values(s, sk, cues, focus, base)
+    _comparisons(s, sk, cues, mentions, catalog, focus)
+    _quoted_like(s, sk, mentions, catalog, base)
+    _aggregates(s, sk, cues, mentions, catalog, base)
+    _grouping(s, sk, cues, mentions, catalog, base)
+    _ordering(s, sk, cues, mentions, catalog, base)
+    _latest(s, sk, cues, catalog, base)
+    _projection(s, sk, cues, mentions, catalog, base)
+    _group_for_count_order(sk)
+    plan = QueryPlan(tuple(dict.fromkeys(sk.select)), base.name, tuple(sk.filters), tuple(sk.group_by),
+                     tuple(sk.order_by), sk.limit, sk.latest, sk.distinct, tuple(sk.joined))
+    return plan, _confidence(s, sk, cues, mentions)
+
+
+def _base_table(s: SchemaSlice, cues: list[Cue], catalog: Catalog) -> Table:
+    """The table rows are counted/listed from: a table named after a count cue, else the top."""
+    for c in cues:
+        if c.intent == "count":
+            named = [t for t in s.table_mentions if 0 <= t.start - c.end <= 2]
+            if named:
+                return _table(catalog, named[0].table)
+    return _table(catalog, s.tables[0].table)
+
+
+def _table(catalog: Catalog, name: str) -> Table:
+    t = catalog.table(name)
+    if t is None:
+        raise GenerationError(f"linked table {name} is not in the catalog", reason="stale_catalog")
+    return t
+
+
+def _neighbours(catalog: Catalog, table: Table) -> set[str]:
+    name = table.name.lower()
+    return {(e.ref_table if e.table.lower() == name else e.table).lower()
+            for e in join_edges(catalog) if name in (e.table.lower(), e.ref_table.lower())}
+
+
+def _focus_tables(s: SchemaSlice, base: Table, catalog: Catalog) -> list[str]:
+    """The base table plus linked tables within two FK hops of it, best linked first."""
+    near = _neighbours(catalog, base)
+    for n in list(near):
+        t = catalog.table(n)
+        if t is not None:
+            near |= _neighbours(catalog, t)
+    return [base.name] + [t.table for t in s.tables
+                          if t.table != base.name and t.table.lower() in near and t.score >= 0.5]
+
+
+def _resolve_mentions(s: SchemaSlice, base: Table, focus: list[str]) -> list[ColumnLink]:
+    """One column per mentioned span: best score, the base table winning ties."""
+    rank = {t: i for i, t in enumerate(focus)}
+    table_spans = {(t.start, t.end) for t in s.table_mentions}
+    by_span: dict[tuple[int, int], list[ColumnLink]] = {}
+    for c in s.columns:
+        if c.table not in rank:
+            continue
+        # A table's own name is not a mention of a column that merely contains that word.
+        if (c.start, c.end) in table_spans and c.score < 1.0:
+            continue
+        by_span.setdefault((c.start, c.end), []).append(c)
+    chosen = [max(cs, key=lambda c: (c.score, -rank[c.table])) for cs in by_span.values()]
+    # Overlapping spans: keep the longer/stronger one.
+    chosen.sort(key=lambda c: (-(c.end - c.start), -c.score))
+    kept: list[ColumnLink] = []
+    for c in chosen:
+        if all(c.end <= k.start or c.start >= k.end for k in kept):
+            kept.append(c)
+    return sorted(kept, key=lambda c: c.start)
+
+
+def _ref(c: ColumnLink) -> ColRef:
+    return ColRef(c.table, c.column)
+
+
+def _column(catalog: Catalog, ref: ColRef) -> Column | None:
+    t = catalog.table(ref.table)
+    return t.column(ref.column) if t else None
+
+
+def _near(cue: Cue, mentions: list[ColumnLink], window: int = 3,
+          after: bool = True) -> ColumnLink | None:
+    """The mention closest to a cue, looking after it first (then before when allowed)."""
+    ahead = [m for m in mentions if 0 <= m.start - cue.end <= window]
+    if ahead and after:
+        return min(ahead, key=lambda m: m.start)
+    behind = [m for m in mentions if 0 <= cue.start - m.end <= window]
+    if behind:
+        return max(behind, key=lambda m: m.end)
+    return ahead[0] if ahead else None
+
+
+def _cue_text(s: SchemaSlice, c: Cue) -> str:
+    return " ".join(t.text for t in s.tokens[c.start:c.end])
+
+
+def _values(s: SchemaSlice, sk: _Sketch, cues: list[Cue], focus: list[str], base: Table) -> None:
+    rank = {t: i for i, t in enumerate(focus)}
+    spans: dict[tuple[int, int], list] = {}
+    for v in s.values:
+        if v.table in rank:
+            spans.setdefault((v.start, v.end), []).append(v)
+    named = {(c.table, c.column): c.end for c in s.columns}
+    for (start, end), vs in sorted(spans.items()):
+        # "year 2014": the column named just before a value says which column holds it.
+        v = min(vs, key=lambda v: (not 0 <= start - named.get((v.table, v.column), -9) <= 1,
+                                   rank[v.table]))
+        op = "="
+        if any(c.intent == "ne" and 0 <= start - c.end <= 2 for c in cues):
+            op = "!="
+        elif any(c.intent == "like" and 0 <= start - c.end <= 3 for c in cues):
+            op = "like"
+        sk.filters.append(Filter(ColRef(v.table, v.column), op, v.value))
+        sk.used.update(range(start, end))
+
+
+def _quoted_like(s: SchemaSlice, sk: _Sketch, mentions: list[ColumnLink], catalog: Catalog,
+                 base: Table) -> None:
+    """A quoted phrase that is not a stored value is searched for in a text column."""
+    texts = [m for m in mentions if not _numeric(catalog, m)]
+    for q in s.quoted:
+        after = [m for m in texts if 0 <= m.start - q.end <= 4]
+        target = after[0] if after else _nearest(texts, q.start)
+        ref = _ref(target) if target else None
+        if ref is None:
+            label = _label_column(base)
+            ref = ColRef(base.name, label.name) if label else None
+        if ref is not None:
+            sk.filters.append(Filter(ref, "like", q.text))
+            sk.used.update(range(q.start, q.end))
+            if target:
+                sk.used.update(range(target.start, target.end))
+
+
+def _numeric(catalog: Catalog, m: ColumnLink) -> bool:
+    col = _column(catalog, _ref(m))
+    return col is not None and col.type_class in ("number", "date", "datetime")
+
+
+def _comparisons(s: SchemaSlice, sk: _Sketch, cues: list[Cue], mentions: list[ColumnLink],
+                 catalog: Catalog, focus: list[str]) -> None:
+    numeric = [m for m in mentions if _numeric(catalog, m)]
+    done: set[int] = set()
+    for c in cues:
+        pair = [n for n in s.numbers if c.intent == "between" and 0 <= n.start - c.end <= 6][:2]
+        target = _nearest(numeric, c.start) if len(pair) == 2 else None
+        if target is not None:
+            low, high = sorted((pair[0].value, pair[1].value))
+            sk.filters += [Filter(_ref(target), ">=", low), Filter(_ref(target), "<=", high)]
+            done.update(n.start for n in pair)
+            sk.used.update(range(c.start, c.end))
+            sk.used.update(range(target.start, target.end))
+    for n in s.numbers:
+        if _is_topk(s, n.start) or n.start in done:
+            continue
+        op, cue = _compare_op(s, cues, n.start, n.end)
+        if op is None:
+            continue
+        ref = _compared_column(s, cue, n.end, numeric, catalog, focus)
+        if ref is None:
+            continue
+        sk.filters.append(Filter(ref, op, n.value))
+        sk.used.update(range(n.start, n.end))
+
+
+def _compare_op(s: SchemaSlice, cues: list[Cue], start: int,
+                end: int) -> tuple[str | None, Cue | None]:
+    for c in cues:
+        if c.intent in _COMPARE and 0 <= start - c.end <= 2:
+            return _COMPARE[c.intent], c
+    after = "".join(t.text for t in s.tokens[end:end + 4])
+    for word, op in sorted(_POSTFIX.items(), key=lambda kv: -len(kv[0])):
+        if re.match(rf"^[^\d]{{0,2}}{word}", after):
+            return op, None
+    return None, None
+
+
+def _compared_column(s: SchemaSlice, cue: Cue | None, number_end: int,
+                     numeric: list[ColumnLink], catalog: Catalog,
+                     focus: list[str]) -> ColRef | None:
+    """The column a number is compared with: named by the comparative ("older than"),
+    by the unit after the number ("40岁" and a column whose comment unit is 岁), or the
+    numeric column mentioned nearest before."""
+    tables = [t for t in (catalog.table(n) for n in focus) if t is not None]
+    if cue is not None and cue.extra:
+        col = next((ColRef(t.name, c.name) for t in tables for c in t.columns
+                    if cue.extra[0] in c.name.lower()), None)
+        if col:
+            return col
+    unit = s.tokens[number_end].text if number_end < len(s.tokens) else ""
+    by_unit = [ColRef(t.name, c.name) for t in tables for c in t.columns
+               if unit and _unit(c) == unit]
+    if len(by_unit) == 1:
+        return by_unit[0]
+    target = _nearest(numeric, cue.start if cue else number_end)
+    return _ref(target) if target else None
+
+
+def _unit(col: Column) -> str:
+    parts = [p.strip() for p in col.comment.split("|")]
+    return parts[2] if len(parts) >= 3 else ""
+
+
+def _nearest(mentions: list[ColumnLink], pos: int) -> ColumnLink | None:
+    before = [m for m in mentions if m.end <= pos]
+    if before:
+        return before[-1]
+    after = [m for m in mentions if m.start >= pos]
+    return after[0] if after else None
+
+
+def _is_topk(s: SchemaSlice, pos: int) -> bool:
+    return pos > 0 and bool(_TOPK.match(s.tokens[pos - 1].text))
+
+
+def _topk(s: SchemaSlice) -> int | None:
+    for i, t in enumerate(s.tokens[:-1]):
+        if _TOPK.match(t.text):
+            nxt = s.tokens[i + 1].text
+            if nxt.isdigit():
+                return int(nxt)
+            if nxt in _ZH_DIGITS:
+                return _ZH_DIGITS[nxt]
+    return None
+
+
+def _aggregates(s: SchemaSlice, sk: _Sketch, cues: list[Cue], mentions: list[ColumnLink],
+                catalog: Catalog, base: Table) -> None:
+    for c in cues:
+        if c.intent == "count" and _ranks_by_count(c, cues):
+            sk.used.update(range(c.start, c.end))
+        elif c.intent == "count":
+            distinct = any(d.intent == "distinct" and 0 <= d.start - c.end <= 2 for d in cues)
+            target = _near(c, mentions, after=True) if distinct else None
+            if target:
+                sk.select.append(Measure("count", _ref(target), distinct=True))
+                sk.used.update(range(target.start, target.end))
+            elif not any(m.agg == "count" for m in sk.select):
+                sk.select.append(Measure("count"))
+            sk.used.update(range(c.start, c.end))
+        elif c.intent in _AGGS and not _selects_rows(s, c, cues):
+            target = _near(c, mentions, after=True)
+            if target and _numeric(catalog, target):
+                sk.select.append(Measure(c.intent, _ref(target)))
+                sk.used.update(range(c.start, c.end))
+                sk.used.update(range(target.start, target.end))
+
+
+def _ranks_by_count(c: Cue, cues: list[Cue]) -> bool:
+    """"the most number of X": the count orders rows, it is not asked for."""
+    return any(m.intent in ("max", "min") and 0 <= c.start - m.end <= 1 for m in cues)
+
+
+def _selects_rows(s: SchemaSlice, c: Cue, cues: list[Cue]) -> bool:
+    """Is a max/min cue a superlative over rows ("which is the oldest") rather than MAX()?"""
+    if c.intent not in ("max", "min"):
+        return False
+    if _cue_text(s, c) in _AGG_ONLY:
+        return False
+    words = {t.text for t in s.tokens}
+    if words & _ROW_WORDS or _topk(s) is not None:
+        return True
+    # "the year that had the most concerts": ranks rows by a count of another table.
+    if any(0 <= t.start - c.end <= 2 for t in s.table_mentions):
+        return True
+    # Chinese "X最高的Y": the cue modifies a following noun.
+    return s.lang == "zh" and c.end < len(s.tokens) and s.tokens[c.end].text == "的"
+
+
+def _grouping(s: SchemaSlice, sk: _Sketch, cues: list[Cue], mentions: list[ColumnLink],
+              catalog: Catalog, base: Table) -> None:
+    for c in cues:
+        if c.intent != "group":
+            continue
+        target = next((m for m in mentions if 0 <= m.start - c.end <= 2), None)
+        if target is None:
+            table = next((t for t in s.table_mentions if 0 <= t.start - c.end <= 2), None)
+            if table is None or table.table == base.name and not sk.select:
+                continue
+            label = _label_column(_table(catalog, table.table))
+            if label is None:
+                continue
+            ref = ColRef(table.table, label.name)
+        else:
+            ref = _ref(target)
+            sk.used.update(range(target.start, target.end))
+        if ref not in sk.group_by:
+            sk.group_by.append(ref)
+            sk.select.insert(0, Measure(None, ref))
+        sk.used.update(range(c.start, c.end))
+
+
+def _ordering(s: SchemaSlice, sk: _Sketch, cues: list[Cue], mentions: list[ColumnLink],
+              catalog: Catalog, base: Table) -> None:
+    desc = any(c.intent == "desc" for c in cues)
+    k = _topk(s)
+    for c in cues:
+        if c.intent == "order":
+            # "ordered by X" (X after) or "按X排序" (X before).
+            target = _near(c, mentions, window=4, after=s.lang != "zh")
+            if target:
+                sk.order_by.append(Order(Measure(None, _ref(target)), desc))
+                sk.used.update(range(target.start, target.end))
+            sk.used.update(range(c.start, c.end))
+        elif c.intent in ("max", "min") and _selects_rows(s, c, cues):
+            key = _superlative_key(s, c, mentions, sk, catalog)
+            sk.order_by.append(Order(key, c.intent == "max"))
+            sk.limit = k or 1
+            sk.used.update(range(c.start, c.end))
+        elif c.intent == "superlative":
+            word, direction = c.extra
+            col = _column_like(catalog, base, word)
+            if col is not None:
+                sk.order_by.append(Order(Measure(None, ColRef(base.name, col.name)),
+                                         direction == "desc"))
+                sk.limit = sk.limit or (k or 1)
+                sk.used.update(range(c.start, c.end))
+    if k is not None and sk.order_by:
+        sk.limit = k
+
+
+def _superlative_key(s: SchemaSlice, c: Cue, mentions: list[ColumnLink], sk: _Sketch,
+                     catalog: Catalog) -> Measure:
+    """What a superlative ranks by: a numeric column next to it, else the count of rows."""
+    target = _near(c, [m for m in mentions if _numeric(catalog, m)], window=3,
+                   after=s.lang != "zh")
+    if target is not None:
+        sk.used.update(range(target.start, target.end))
+        return Measure(None, _ref(target))
+    counted = next((t for t in s.table_mentions if 0 <= t.start - c.end <= 3), None)
+    if counted is not None:
+        sk.joined.append(counted.table)
+        sk.used.update(range(counted.start, counted.end))
+    return Measure("count")
+
+
+def _group_for_count_order(sk: _Sketch) -> None:
+    """Ranking by a count ("the year with the most concerts") groups by what is asked for."""
+    if sk.group_by or not any(o.measure.agg == "count" for o in sk.order_by):
+        return
+    plain = [m.col for m in sk.select if m.agg is None and m.col is not None]
+    sk.group_by.extend(plain)
+    sk.select = [m for m in sk.select if m.agg is None] or sk.select
+
+
+def _column_like(catalog: Catalog, table: Table, word: str) -> Column | None:
+    return next((c for c in table.columns if word in c.name.lower()), None)
+
+
+def _latest(s: SchemaSlice, sk: _Sketch, cues: list[Cue], catalog: Catalog, base: Table) -> None:
+    if not any(c.intent == "latest" for c in cues):
+        return
+    times = [c for c in base.columns if c.type_class in ("date", "datetime")]
+    if not times:
+        return
+    keyed = [c for c in times if c.name in base.primary_key] or times
+    sk.latest = ColRef(base.name, keyed[0].name)
+    for c in cues:
+        if c.intent == "latest":
+            sk.used.update(range(c.start, c.end))
+
+
+def _label_column(table: Table) -> Column | None:
+    """The column that names a row: *name*/*title*, else the first text column."""
+    texts = [c for c in table.columns if c.type_class == "text"]
+    for word in ("name", "title", "名称", "名"):
+        hit = next((c for c in texts if word in c.name.lower() or word in c.comment), None)
+        if hit:
+            return hit
+    return texts[0] if texts else (table.columns[0] if table.columns else None)
+
+
+def _projection(s: SchemaSlice, sk: _Sketch, cues: list[Cue], mentions: list[ColumnLink],
+                catalog: Catalog, base: Table) -> None:
+    filtered = {f.col for f in sk.filters}
+    for m in mentions:
+        if set(range(m.start, m.end)) & sk.used:
+            continue
+        ref = _ref(m)
+        # A column only named to say which value was meant ("country France") is a filter.
+        if ref in filtered or any(x.col == ref and x.agg is None for x in sk.select):
+            sk.used.update(range(m.start, m.end))
+            continue
+        sk.select.append(Measure(None, ref))
+        sk.used.update(range(m.start, m.end))
+    if not sk.select:
+        if any(c.intent == "select_all" for c in cues):
+            sk.select.append(Measure(None, None))
+        else:
+            label = _label_column(base)
+            sk.select.append(Measure(None, ColRef(base.name, label.name)) if label
+                             else Measure(None, None))
+    if any(c.intent == "distinct" for c in cues) and all(m.agg is None for m in sk.select):
+        sk.distinct = True
+
+
+def _confidence(s: SchemaSlice, sk: _Sketch, cues: list[Cue],
+                mentions: list[ColumnLink]) -> float:
+    """Share of content tokens the sketch explains (links, values, numbers, cue words)."""
+    explained = set(sk.used)
+    for c in cues:
+        explained.update(range(c.start, c.end))
+    for t in s.table_mentions:
+        explained.update(range(t.start, t.end))
+    content = [i for i, t in enumerate(s.tokens) if len(t.text) > 2 or t.is_cjk]
+    if not content:
+        return 0.0
+    return round(len([i for i in content if i in explained]) / len(content), 3)

@@ -1,0 +1,78 @@
+"""The zh/en cue lexicon (synth_queries/lexicon.toml), matched against question tokens."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+
+from nl2sql.assets import asset_path
+from nl2sql.text import Token, normalize, tokenize
+
+__all__ = ["Cue", "Lexicon", "find_cues", "load_lexicon"]
+
+
+@dataclass(frozen=True)
+class Cue:
+    intent: str   # e.g. "count", "avg", "gt", "superlative"
+    start: int    # token index, inclusive
+    end: int      # token index, exclusive
+    extra: tuple[str, ...] = ()  # for superlatives: (column word, direction)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    # intent -> phrases as token-key tuples, per language
+    phrases: dict[str, dict[str, tuple[tuple[str, ...], ...]]]
+    superlatives: dict[str, dict[tuple[str, ...], tuple[str, str]]]
+    comparatives: dict[str, dict[tuple[str, ...], tuple[str, str]]]
+
+
+def _keys(phrase: str) -> tuple[str, ...]:
+    return tuple(t.key for t in tokenize(normalize(phrase)))
+
+
+@cache
+def load_lexicon() -> Lexicon:
+    """Parse the lexicon file once per process."""
+    with open(asset_path("synth_queries", "lexicon.toml"), "rb") as f:
+        raw = tomllib.load(f)
+    phrases: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {}
+    supers: dict[str, dict[tuple[str, ...], tuple[str, str]]] = {}
+    comps: dict[str, dict[tuple[str, ...], tuple[str, str]]] = {}
+    for lang, section in raw.items():
+        sup = section.pop("superlatives", {})
+        supers[lang] = {_keys(w): (col, d) for w, (col, d) in sup.items()}
+        comp = section.pop("comparatives", {})
+        comps[lang] = {_keys(w): (col, op) for w, (col, op) in comp.items()}
+        phrases[lang] = {
+            intent: tuple(sorted({_keys(p) for p in words}, key=len, reverse=True))
+            for intent, words in section.items()
+        }
+    return Lexicon(phrases, supers, comps)
+
+
+def find_cues(tokens: list[Token], lang: str, lexicon: Lexicon | None = None) -> list[Cue]:
+    """Every lexicon phrase occurring in the tokens; longer phrases hide shorter ones inside them."""
+    lex = lexicon or load_lexicon()
+    keys = [t.key for t in tokens]
+    found: list[Cue] = []
+    for intent, plist in lex.phrases.get(lang, {}).items():
+        for p in plist:
+            found += [Cue(intent, i, i + len(p)) for i in _occurrences(keys, p)]
+    for p, (col, d) in lex.superlatives.get(lang, {}).items():
+        found += [Cue("superlative", i, i + len(p), (col, d)) for i in _occurrences(keys, p)]
+    for p, (col, op) in lex.comparatives.get(lang, {}).items():
+        found += [Cue(op, i, i + len(p), (col,)) for i in _occurrences(keys, p)]
+    # A cue inside a longer cue of the same intent family is the same mention.
+    found.sort(key=lambda c: (c.start, -(c.end - c.start)))
+    return [c for c in found if not any(
+        o is not c and o.intent == c.intent and o.start <= c.start and c.end <= o.end
+        and (o.end - o.start) > (c.end - c.start) for o in found)]
+
+
+def _occurrences(keys: list[str], phrase: tuple[str, ...]) -> list[int]:
+    n = len(phrase)
+    if not n:
+        return []
+    return [i for i in range(len(keys) - n + 1) if tuple(keys[i:i + n]) == phrase]

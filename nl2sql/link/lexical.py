@@ -1,0 +1,212 @@
+"""Lexical schema linking: question n-grams matched to table, column and value names.
+
+Names come from identifiers (split into words, stemmed), from both halves of bilingual
+comments ("收盘价 | Close price | 元"), and from every contiguous part of a multi-word
+name with a partial weight. Values come from the catalog's value index plus the
+entity values collected per database (see values.py).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from nl2sql.catalog.model import Catalog
+from nl2sql.link.schema_slice import (
+    ColumnLink,
+    NumberLink,
+    QuotedText,
+    SchemaSlice,
+    TableLink,
+    ValueLink,
+)
+from nl2sql.text import Token, has_cjk, identifier_words, normalize, tokenize
+
+__all__ = ["SchemaIndex", "link"]
+
+_STOP = frozenset("a an the of in on at to for by and or is are was were be with from as it "
+                  "this that what which who whom whose how id no yes all any".split())
+_QUOTED = re.compile(r"[\"'“”‘’「」『』]([^\"'“”‘’「」『』]{1,80})[\"'“”‘’「」『』]")
+_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+_MAX_SPAN = 12
+_PARTIAL = 0.7  # weight of a part of a multi-word name, times its share of the words
+
+
+@dataclass(frozen=True)
+class _Entry:
+    table: str
+    column: str | None  # None for the table itself
+    weight: float
+
+
+@dataclass
+class SchemaIndex:
+    """Phrase and value dictionaries of one catalog, built once per database."""
+
+    catalog: Catalog
+    phrases: dict[tuple[str, ...], list[_Entry]] = field(default_factory=lambda: defaultdict(list))
+    values: dict[tuple[str, ...], list[tuple[str, str, str]]] = field(
+        default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def build(cls, catalog: Catalog,
+              entity_values: dict[tuple[str, str], tuple[str, ...]] | None = None) -> SchemaIndex:
+        index = cls(catalog)
+        for table in catalog.tables:
+            index._add_names(table.name, None, _names(table.name, table.comment))
+            for col in table.columns:
+                index._add_names(table.name, col.name, _names(col.name, col.comment))
+                for v in col.values:
+                    index._add_value(table.name, col.name, v)
+        for (table_name, col_name), vals in (entity_values or {}).items():
+            for v in vals:
+                index._add_value(table_name, col_name, v)
+        return index
+
+    def _add_names(self, table: str, column: str | None, names: list[tuple[str, ...]]) -> None:
+        best: dict[tuple[str, ...], float] = {}
+        for words in names:
+            n = len(words)
+            for i in range(n):
+                for j in range(i + 1, n + 1):
+                    part = words[i:j]
+                    if all(w in _STOP for w in part) or (len(part) == 1 and _is_lone_cjk(part)):
+                        continue
+                    w = 1.0 if j - i == n else _PARTIAL * (j - i) / n
+                    best[part] = max(best.get(part, 0.0), w)
+        for part, w in best.items():
+            self.phrases[part].append(_Entry(table, column, w))
+
+    def _add_value(self, table: str, column: str, value: str) -> None:
+        key = tuple(t.key for t in tokenize(normalize(str(value))))
+        if not key or len(key) > _MAX_SPAN or _too_plain(key):
+            return
+        entry = (table, column, str(value))
+        if entry not in self.values[key]:
+            self.values[key].append(entry)
+
+
+def _names(identifier: str, comment: str) -> list[tuple[str, ...]]:
+    """Token-key sequences naming one table or column."""
+    texts = [" ".join(identifier_words(identifier))]
+    # Bilingual comments: "中文名 | English name | unit"; the unit is not a name.
+    parts = [p.strip() for p in comment.split("|")] if comment else []
+    texts += parts[:2] if len(parts) >= 2 else parts[:1]
+    return [tuple(t.key for t in tokenize(normalize(t))) for t in texts if t]
+
+
+def _is_lone_cjk(part: tuple[str, ...]) -> bool:
+    return has_cjk(part[0])
+
+
+def _too_plain(key: tuple[str, ...]) -> bool:
+    """Values that would match everywhere: stopwords, short bare numbers, single CJK chars."""
+    if len(key) == 1:
+        k = key[0]
+        return k in _STOP or (_NUMBER.match(k) is not None and len(k) < 4) or has_cjk(k)
+    return False
+
+
+def link(index: SchemaIndex, question: str) -> SchemaSlice:
+    """Link a question to the schema: the SchemaSlice with every mention and ranked tables."""
+    text = normalize(question)
+    tokens = tokenize(text)
+    keys = [t.key for t in tokens]
+    columns, table_hits = _match_names(index, keys)
+    values = _match_values(index, keys)
+    numbers = _numbers(tokens, values)
+    tables = _rank_tables(index.catalog, table_hits, columns, values)
+    lang = "zh" if has_cjk(text) else "en"
+    return SchemaSlice(text, lang, tuple(tokens), tables, tuple(table_hits), tuple(columns),
+                       tuple(values), numbers, _quoted(question, tokens, values))
+
+
+def _quoted(question: str, tokens: list[Token], values: list[ValueLink]) -> tuple[QuotedText, ...]:
+    """Quoted phrases that no value link covers (searched with LIKE by the parser)."""
+    original = " ".join(unicodedata.normalize("NFKC", question).split())
+    out = []
+    for m in _QUOTED.finditer(original):
+        inside = [i for i, t in enumerate(tokens) if m.start(1) <= t.start < m.end(1)]
+        if inside and not any(v.start <= inside[0] and inside[-1] < v.end for v in values):
+            out.append(QuotedText(m.group(1).strip(), inside[0], inside[-1] + 1))
+    return tuple(out)
+
+
+def _spans(keys: list[str], longest: int) -> list[tuple[int, int, tuple[str, ...]]]:
+    n = len(keys)
+    return [(i, j, tuple(keys[i:j])) for i in range(n) for j in range(i + 1, min(n, i + longest) + 1)]
+
+
+def _match_names(index: SchemaIndex, keys: list[str]) -> tuple[list[ColumnLink], list[TableLink]]:
+    cols: list[ColumnLink] = []
+    tables: list[TableLink] = []
+    for i, j, key in _spans(keys, _MAX_SPAN):
+        for e in index.phrases.get(key, ()):
+            # Longer mentions are stronger evidence than one shared word.
+            score = e.weight * (1.0 + 0.1 * (j - i - 1))
+            if e.column is None:
+                tables.append(TableLink(e.table, score, i, j))
+            else:
+                cols.append(ColumnLink(e.table, e.column, i, j, score))
+    return _drop_shadowed(cols), _drop_shadowed(tables)
+
+
+def _drop_shadowed(links: list) -> list:
+    """Drop a mention whose span lies strictly inside a stronger mention's span."""
+    def inside(a, b) -> bool:
+        return b.start <= a.start and a.end <= b.end and (b.end - b.start) > (a.end - a.start)
+    kept = [a for a in links if not any(inside(a, b) and b.score >= a.score for b in links)]
+    best: dict[tuple, object] = {}
+    for a in kept:  # one mention per (table, column, span)
+        k = (a.table, getattr(a, "column", None), a.start, a.end)
+        if k not in best or a.score > best[k].score:  # type: ignore[attr-defined]
+            best[k] = a
+    return list(best.values())
+
+
+def _match_values(index: SchemaIndex, keys: list[str]) -> list[ValueLink]:
+    found = [ValueLink(t, c, v, i, j, 1.0)
+             for i, j, key in _spans(keys, _MAX_SPAN) for t, c, v in index.values.get(key, ())]
+    # Keep the longest value mentions; a value inside a longer value is the same mention.
+    return [v for v in found if not any(
+        o.start <= v.start and v.end <= o.end and (o.end - o.start) > (v.end - v.start)
+        for o in found)]
+
+
+def _numbers(tokens: list[Token], values: list[ValueLink]) -> tuple[NumberLink, ...]:
+    taken = {i for v in values for i in range(v.start, v.end)}
+    out = []
+    for i, t in enumerate(tokens):
+        if i not in taken and _NUMBER.match(t.text):
+            num = float(t.text) if "." in t.text else int(t.text)
+            out.append(NumberLink(num, i, i + 1))
+    return tuple(out)
+
+
+def _rank_tables(catalog: Catalog, tables: list[TableLink], cols: list[ColumnLink],
+                 values: list[ValueLink]) -> tuple[TableLink, ...]:
+    score: dict[str, float] = defaultdict(float)
+    span: dict[str, tuple[int, int]] = {}
+    for t in tables:
+        if 2.0 * t.score > score.get(t.table + "#m", 0.0):
+            score[t.table + "#m"] = 2.0 * t.score
+            span[t.table] = (t.start, t.end)
+    best_col: dict[tuple[str, str], float] = {}
+    for c in cols:
+        best_col[(c.table, c.column)] = max(best_col.get((c.table, c.column), 0.0), c.score)
+    for (t, _), s in best_col.items():
+        score[t] += s
+    for v in values:
+        score[v.table] += 1.5
+    total: dict[str, float] = defaultdict(float)
+    for k, s in score.items():
+        total[k.removesuffix("#m")] += s
+    ranked = sorted(total.items(), key=lambda kv: (-kv[1], _table_order(catalog, kv[0])))
+    return tuple(TableLink(t, s, *span.get(t, (-1, -1))) for t, s in ranked)
+
+
+def _table_order(catalog: Catalog, name: str) -> int:
+    return next((i for i, t in enumerate(catalog.tables) if t.name == name), 0)
+

@@ -1,0 +1,76 @@
+"""What linking found in a question: the plain data handed to the generators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nl2sql.text import Token
+
+__all__ = ["ColumnLink", "NumberLink", "QuotedText", "SchemaSlice", "TableLink", "ValueLink"]
+
+
+@dataclass(frozen=True)
+class TableLink:
+    table: str
+    score: float
+    start: int = -1  # token span of the mention, -1 when only inferred from columns/values
+    end: int = -1
+
+
+@dataclass(frozen=True)
+class ColumnLink:
+    table: str
+    column: str
+    start: int
+    end: int
+    score: float  # 1.0 = the whole name was mentioned
+
+
+@dataclass(frozen=True)
+class ValueLink:
+    table: str
+    column: str
+    value: str  # as stored in the database
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class NumberLink:
+    value: float | int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class QuotedText:
+    text: str  # as written, case kept
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class SchemaSlice:
+    """The linked question: tokens, ranked tables, column/value/number mentions (token spans)."""
+
+    question: str
+    lang: str
+    tokens: tuple[Token, ...]
+    tables: tuple[TableLink, ...]       # ranked, one per table
+    table_mentions: tuple[TableLink, ...]  # every span naming a table
+    columns: tuple[ColumnLink, ...]
+    values: tuple[ValueLink, ...]
+    numbers: tuple[NumberLink, ...]
+    quoted: tuple[QuotedText, ...] = ()  # quoted phrases that are not values of the database
+
+    def evidence(self) -> list[str]:
+        """Human-readable reasons for each link, for responses and debugging."""
+        def span(s: int, e: int) -> str:
+            return "".join(
+                t.text if t.is_cjk else f" {t.text}" for t in self.tokens[s:e]).strip()
+        out = [f"table {t.table} ({t.score:.2f})" for t in self.tables[:3]]
+        out += [f"'{span(c.start, c.end)}' -> {c.table}.{c.column}" for c in self.columns]
+        out += [f"'{span(v.start, v.end)}' -> {v.table}.{v.column} = {v.value!r}"
+                for v in self.values]
+        return out

@@ -1,0 +1,47 @@
+"""The HTTP request and response bodies (pydantic lives here, at the boundary, only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+__all__ = ["AskRequest", "AskResponse", "ErrorBody", "ErrorResponse", "SqlRequest"]
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=2000, description="The question, zh or en.")
+    database: str | None = Field(default=None, description="A configured database name.")
+    deadline_ms: int | None = Field(default=None, ge=1, le=600_000,
+                                    description="End-to-end deadline for this request.")
+
+
+class SqlRequest(BaseModel):
+    sql: str = Field(min_length=1, max_length=100_000, description="One read-only statement.")
+    database: str | None = None
+    deadline_ms: int | None = Field(default=None, ge=1, le=600_000)
+
+
+class AskResponse(BaseModel):
+    question: str
+    sql: str
+    dialect: str
+    columns: list[str]
+    rows: list[list[Any]]
+    truncated: bool
+    answer_text: str
+    tier: str
+    confidence: float
+    timings_ms: dict[str, float]
+    evidence: list[str]
+    database: str
+
+
+class ErrorBody(BaseModel):
+    type: str
+    message: str
+    model_config = {"extra": "allow"}
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody

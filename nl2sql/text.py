@@ -1,0 +1,75 @@
+"""Question and schema text normalised into the same token stream (English stems, CJK chars)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = ["Token", "has_cjk", "identifier_words", "normalize", "stem", "tokenize"]
+
+_TOKEN = re.compile(r"[\u3400-\u9fff]|[a-z0-9]+(?:\.[a-z0-9]+)*", re.I)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# Irregular plurals worth knowing; the suffix rules below handle the rest.
+_IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman",
+              "data": "data", "series": "series", "species": "species", "status": "status"}
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str   # as written, lower case
+    key: str    # the form used for matching (stem for English words)
+    start: int  # character offsets in the normalised question
+    end: int
+
+    @property
+    def is_cjk(self) -> bool:
+        return bool(_CJK.match(self.text))
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width to half-width), lower case, single spaces."""
+    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def stem(word: str) -> str:
+    """A light English stem: plural and a few verb endings, enough to match names.
+
+    >>> [stem(w) for w in ("singers", "countries", "classes", "status", "people", "ages")]
+    ['singer', 'country', 'class', 'status', 'person', 'age']
+    """
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes", "zes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def tokenize(text: str) -> list[Token]:
+    """Tokens of already-normalised text: one per CJK character, one per latin word."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        t = m.group().lower()
+        out.append(Token(t, t if _CJK.match(t) else stem(t), m.start(), m.end()))
+    return out
+
+
+def identifier_words(name: str) -> list[str]:
+    """Split an identifier into lower-case words.
+
+    >>> identifier_words("song_release_year"), identifier_words("HireDate"), identifier_words("收盘价")
+    (['song', 'release', 'year'], ['hire', 'date'], ['收盘价'])
+    """
+    spaced = _CAMEL.sub(" ", name).replace("_", " ").replace("-", " ")
+    return [w.lower() for w in spaced.split() if w]

@@ -1,0 +1,64 @@
+"""The embedded parser end to end (link -> parse -> guard -> execute) on a real DuckDB file."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from nl2sql.errors import GenerationError
+from nl2sql.pipeline import Gateway
+from tests.shopdb import shop_statements
+
+CASES = [json.loads(line) for line in
+         (Path(__file__).parent / "fixtures" / "parser_cases.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory, write_sql) -> tuple[Gateway, str]:
+    path = tmp_path_factory.mktemp("shop") / "shop.duckdb"
+    write_sql(f"duckdb:///{path}", shop_statements())
+    gateway = Gateway.open(f"duckdb:///{path}")
+    yield gateway, str(path)
+    gateway.close()
+
+
+def _rows(path: str, sql: str) -> Counter:
+    with duckdb.connect(path, read_only=True) as con:
+        return Counter(tuple(round(v, 6) if isinstance(v, float) else v for v in row)
+                       for row in con.execute(sql).fetchall())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["question"] for c in CASES])
+def test_parser_answers_like_gold(shop: tuple[Gateway, str], case: dict) -> None:
+    gateway, path = shop
+    answer = gateway.ask(case["question"])
+    assert answer.tier == "parser"
+    assert _rows(path, answer.sql) == _rows(path, case["gold_sql"]), answer.sql
+
+
+def test_unlinkable_question_is_an_honest_cannot_answer(shop: tuple[Gateway, str]) -> None:
+    gateway, _ = shop
+    with pytest.raises(GenerationError) as e:
+        gateway.ask("what's the weather like on mars")
+    assert e.value.type == "cannot_answer"
+
+
+def test_answer_sentence_uses_result_values(shop: tuple[Gateway, str]) -> None:
+    gateway, _ = shop
+    answer = gateway.ask("What is the price of Laptop?")
+    assert answer.rows == [(6999.0,)]
+    assert "6999" in answer.answer_text
+    zh = gateway.ask("Desk的价格是多少")
+    assert zh.answer_text == "价格为899。"
+
+
+def test_confidence_is_lower_for_a_question_it_only_partly_understands(
+        shop: tuple[Gateway, str]) -> None:
+    gateway, _ = shop
+    clear = gateway.ask("How many customers are there?")
+    vague = gateway.ask("customers who bought things that were delivered late to their friends")
+    assert clear.confidence > vague.confidence
