@@ -12,12 +12,13 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from nl2sql.demo import BuildReport, build_demo
 
 
-def _stage_timer() -> tuple[list[tuple[str, float]], object]:
+def _stage_timer() -> tuple[list[tuple[str, float]], Callable[[str, float], None]]:
     marks: list[tuple[str, float]] = []
     start = time.perf_counter()
 

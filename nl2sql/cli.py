@@ -240,3 +240,7 @@ def eval_cmd(questions: Path, databases: Path | None, predictions: Path | None,
     evaluate(questions, databases, predictions=predictions,
              postgres_url_template=postgres_url_template, db_ids=list(db_ids) or None,
              limit=limit, timeout_s=timeout_s, make_predictor=gateway_factory(settings))
+
+
+if __name__ == "__main__":
+    main()

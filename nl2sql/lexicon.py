@@ -52,18 +52,20 @@ def load_lexicon() -> Lexicon:
     return Lexicon(phrases, supers, comps)
 
 
-def find_cues(tokens: list[Token], lang: str, lexicon: Lexicon | None = None) -> list[Cue]:
-    """Every lexicon phrase occurring in the tokens; longer phrases hide shorter ones inside them."""
+def find_cues(tokens: list[Token], lexicon: Lexicon | None = None) -> list[Cue]:
+    """Every lexicon phrase (of any language: questions mix them) occurring in the tokens;
+    longer phrases hide shorter ones of the same intent inside them."""
     lex = lexicon or load_lexicon()
     keys = [t.key for t in tokens]
     found: list[Cue] = []
-    for intent, plist in lex.phrases.get(lang, {}).items():
-        for p in plist:
-            found += [Cue(intent, i, i + len(p)) for i in _occurrences(keys, p)]
-    for p, (col, d) in lex.superlatives.get(lang, {}).items():
-        found += [Cue("superlative", i, i + len(p), (col, d)) for i in _occurrences(keys, p)]
-    for p, (col, op) in lex.comparatives.get(lang, {}).items():
-        found += [Cue(op, i, i + len(p), (col,)) for i in _occurrences(keys, p)]
+    for lang in lex.phrases:
+        for intent, plist in lex.phrases[lang].items():
+            for p in plist:
+                found += [Cue(intent, i, i + len(p)) for i in _occurrences(keys, p)]
+        for p, (col, d) in lex.superlatives.get(lang, {}).items():
+            found += [Cue("superlative", i, i + len(p), (col, d)) for i in _occurrences(keys, p)]
+        for p, (col, op) in lex.comparatives.get(lang, {}).items():
+            found += [Cue(op, i, i + len(p), (col,)) for i in _occurrences(keys, p)]
     # A cue inside a longer cue of the same intent family is the same mention.
     found.sort(key=lambda c: (c.start, -(c.end - c.start)))
     return [c for c in found if not any(

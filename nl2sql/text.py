@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["Token", "has_cjk", "identifier_words", "normalize", "stem", "tokenize"]
+__all__ = ["Token", "has_cjk", "identifier_words", "language", "normalize", "stem", "tokenize"]
 
 _TOKEN = re.compile(r"[\u3400-\u9fff]|[a-z0-9]+(?:\.[a-z0-9]+)*", re.I)
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -35,6 +35,17 @@ def normalize(text: str) -> str:
 
 def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
+
+
+def language(text: str) -> str:
+    """"zh" when CJK characters dominate, else "en" (a Chinese name inside English is en).
+
+    >>> language("贵州茅台最新收盘价"), language("latest close of 宁德时代"), language("PE是多少")
+    ('zh', 'en', 'zh')
+    """
+    cjk = len(_CJK.findall(text))
+    latin = len(re.findall(r"[a-z]+", text, re.I))
+    return "zh" if cjk >= 2 * latin else "en"
 
 
 def stem(word: str) -> str:

@@ -2,6 +2,8 @@
 
     pg_url     (session) URL of a fresh PostgreSQL database `nl2sql_test_<hex>` on
                127.0.0.1:5432 as user postgres; dropped when the session ends.
+    new_pg_database  (session) new_pg_database(label) -> URL of another fresh database,
+               for tests that need a `public` schema of their own; all dropped at the end.
     mysql_url  (session) the same on MariaDB/MySQL at 127.0.0.1:3306 as root.
     write_sql  write_sql(url, sql) runs DDL/DML over a read-write connection for any URL
                kind (duckdb, sqlite, postgresql, mysql); `sql` is one script string (several
@@ -36,21 +38,34 @@ def _with_database(admin_url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A throwaway PostgreSQL database for this test session."""
+def new_pg_database() -> Iterator[Callable[[str], str]]:
+    """new_pg_database(label): a throwaway PostgreSQL database, dropped when the session ends."""
     import psycopg
 
-    name = f"nl2sql_test_{secrets.token_hex(4)}"
     try:
         admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as e:
         pytest.fail(f"PostgreSQL test server unreachable at {PG_ADMIN}: {e}")
-    with admin:
+    made: list[str] = []
+
+    def create(label: str) -> str:
+        name = f"nl2sql_test_{label}_{secrets.token_hex(4)}"
         admin.execute(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return _with_database(PG_ADMIN, name)
+
+    with admin:
         try:
-            yield _with_database(PG_ADMIN, name)
+            yield create
         finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            for name in made:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_url(new_pg_database: Callable[[str], str]) -> str:
+    """A throwaway PostgreSQL database for this test session."""
+    return new_pg_database("shared")
 
 
 @pytest.fixture(scope="session")

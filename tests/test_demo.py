@@ -84,6 +84,11 @@ def test_constants():
     assert AS_OF_DATE.weekday() < 5
 
 
+def test_a_directory_target_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="directory"):
+        build_demo(tmp_path, scale=0.01)
+
+
 @pytest.mark.parametrize("kwargs, error", [
     ({"scale": 0}, InputError),
     ({"scale": -1}, InputError),
@@ -93,6 +98,7 @@ def test_constants():
     ({"target": "mysql://root@127.0.0.1/test"}, ConfigError),
     ({"target": "duckdb:///:memory:"}, ConfigError),
     ({"target": "  "}, ConfigError),
+    ({"target": "/dev/null/x.duckdb"}, ConfigError),
 ])
 def test_bad_arguments_raise_typed_errors(tmp_path, kwargs, error):
     target = kwargs.pop("target", tmp_path / "x.duckdb")

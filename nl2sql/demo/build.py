@@ -95,7 +95,8 @@ def _select_expr(col_name: str, col_type: str, values: np.ndarray) -> str:
 def _insert(con: duckdb.DuckDBPyConnection, table: Table, frame: Frame) -> int:
     names = [c.name for c in table.columns]
     if list(frame) != names:
-        raise RuntimeError(f"generator for {table.name} gives {list(frame)}, schema has {names}")
+        raise ConfigError(f"the demo declaration of {table.name} has columns {names}, "
+                          f"its generator makes {list(frame)}")
     exprs = ", ".join(_select_expr(c.name, c.type, frame[c.name]) for c in table.columns)
     con.register("_frame", frame)
     try:
@@ -124,7 +125,7 @@ def _populate(
             con.execute(stmt)
     missing = set(tables) - set(rows)
     if missing:
-        raise RuntimeError(f"no generator for demo tables {sorted(missing)}")
+        raise ConfigError(f"the demo declaration has tables no generator makes: {sorted(missing)}")
     return {name: rows[name] for name in tables}
 
 
@@ -136,7 +137,12 @@ def _connect(database: str) -> duckdb.DuckDBPyConnection:
 
 def _build_duckdb(path: Path, scale: float, seed: int, progress: Progress | None) -> dict[str, int]:
     """Build into a temporary file next to `path`, then rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise ConfigError(f"the demo target {path} is a directory; name a .duckdb file")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"cannot create the folder for the demo target {path}: {e}") from e
     tmp = path.with_name(f".{path.name}.{os.getpid()}.building")
     _remove(tmp)
     try:

@@ -328,6 +328,7 @@ def _enforce_limits(close: np.ndarray, band: np.ndarray) -> np.ndarray:
 
 
 def market_returns(rng: np.random.Generator, days: np.ndarray) -> np.ndarray:
+    """The market factor: a regime drift plus daily noise."""
     starts = np.array([day_number(d) for d, _ in _REGIMES])
     drift = np.array([v for _, v in _REGIMES])[np.searchsorted(starts, days, side="right") - 1]
     return drift + 0.009 * rng.standard_normal(len(days))

@@ -66,7 +66,7 @@ def parse(s: SchemaSlice, catalog: Catalog) -> tuple[QueryPlan, float]:
     if not s.tables or s.tables[0].score <= 0:
         raise GenerationError("the question mentions no table, column or value of this database",
                               reason="nothing_linked")
-    cues = _direction_only(_not_names(s, find_cues(list(s.tokens), s.lang)))
+    cues = _direction_only(_not_names(s, find_cues(list(s.tokens))))
     base = _base_table(s, cues, catalog)
     focus = _focus_tables(s, base, catalog)
     mentions = _resolve_mentions(s, base, focus)
@@ -77,9 +77,10 @@ def parse(s: SchemaSlice, catalog: Catalog) -> tuple[QueryPlan, float]:
     _aggregates(s, sk, cues, mentions, catalog, base)
     _grouping(s, sk, cues, mentions, catalog, base)
     _ordering(s, sk, cues, mentions, catalog, base)
-    _latest(s, sk, cues, catalog, base)
     _projection(s, sk, cues, mentions, catalog, base)
+    _latest(s, sk, cues, catalog, base)
     _group_for_count_order(sk)
+    _stable_group_order(sk)
     plan = QueryPlan(tuple(dict.fromkeys(sk.select)), base.name, tuple(sk.filters), tuple(sk.group_by),
                      tuple(sk.order_by), sk.limit, sk.latest, sk.distinct, tuple(sk.joined))
     return plan, _confidence(s, sk, cues, mentions)
@@ -91,7 +92,10 @@ def _base_table(s: SchemaSlice, cues: list[Cue], catalog: Catalog) -> Table:
         if c.intent == "count":
             named = [t for t in s.table_mentions if 0 <= t.start - c.end <= 2]
             if named:
-                return _table(catalog, named[0].table)
+                # Ties go to the smaller table: "how many X" counts entities, not facts.
+                best = max(named, key=lambda t: (t.score, -(_table(catalog, t.table).row_count
+                                                            or 0)))
+                return _table(catalog, best.table)
     return _table(catalog, s.tables[0].table)
 
 
@@ -195,8 +199,7 @@ def _quoted_like(s: SchemaSlice, sk: _Sketch, mentions: list[ColumnLink], catalo
         target = after[0] if after else _nearest(texts, q.start)
         ref = _ref(target) if target else None
         if ref is None:
-            label = _label_column(base)
-            ref = ColRef(base.name, label.name) if label else None
+            ref = _label(catalog, base)
         if ref is not None:
             sk.filters.append(Filter(ref, "like", q.text))
             sk.used.update(range(q.start, q.end))
@@ -223,7 +226,7 @@ def _comparisons(s: SchemaSlice, sk: _Sketch, cues: list[Cue], mentions: list[Co
             sk.used.update(range(c.start, c.end))
             sk.used.update(range(target.start, target.end))
     for n in s.numbers:
-        if _is_topk(s, n.start) or n.start in done:
+        if _is_topk(s, n.start, cues) or n.start in done:
             continue
         op, cue = _compare_op(s, cues, n.start, n.end)
         if op is None:
@@ -281,18 +284,25 @@ def _nearest(mentions: list[ColumnLink], pos: int) -> ColumnLink | None:
     return after[0] if after else None
 
 
-def _is_topk(s: SchemaSlice, pos: int) -> bool:
-    return pos > 0 and bool(_TOPK.match(s.tokens[pos - 1].text))
+def _is_topk(s: SchemaSlice, pos: int, cues: list[Cue]) -> bool:
+    if pos > 0 and _TOPK.match(s.tokens[pos - 1].text):
+        return True
+    return any(c.intent in ("max", "min") and 0 <= pos - c.end <= 1 for c in cues)
 
 
-def _topk(s: SchemaSlice) -> int | None:
-    for i, t in enumerate(s.tokens[:-1]):
-        if _TOPK.match(t.text):
-            nxt = s.tokens[i + 1].text
-            if nxt.isdigit():
-                return int(nxt)
-            if nxt in _ZH_DIGITS:
-                return _ZH_DIGITS[nxt]
+def _topk(s: SchemaSlice, cues: list[Cue] | None = None) -> int | None:
+    """k of "top 5", "前十", or a count right after a superlative ("最高的5只", "highest 3")."""
+    starts = [i + 1 for i, t in enumerate(s.tokens[:-1]) if _TOPK.match(t.text)]
+    for c in cues or ():
+        if c.intent in ("max", "min"):
+            skip = 1 if c.end < len(s.tokens) and s.tokens[c.end].text == "的" else 0
+            starts.append(c.end + skip)
+    for i in starts:
+        nxt = s.tokens[i].text if i < len(s.tokens) else ""
+        if nxt.isdigit() and 0 < int(nxt) <= 1000:
+            return int(nxt)
+        if nxt in _ZH_DIGITS:
+            return _ZH_DIGITS[nxt]
     return None
 
 
@@ -330,7 +340,7 @@ def _selects_rows(s: SchemaSlice, c: Cue, cues: list[Cue]) -> bool:
     if _cue_text(s, c) in _AGG_ONLY:
         return False
     words = {t.text for t in s.tokens}
-    if words & _ROW_WORDS or _topk(s) is not None:
+    if words & _ROW_WORDS or _topk(s, cues) is not None:
         return True
     # "the year that had the most concerts": ranks rows by a count of another table.
     if any(0 <= t.start - c.end <= 2 for t in s.table_mentions):
@@ -349,10 +359,10 @@ def _grouping(s: SchemaSlice, sk: _Sketch, cues: list[Cue], mentions: list[Colum
             table = next((t for t in s.table_mentions if 0 <= t.start - c.end <= 2), None)
             if table is None or table.table == base.name and not sk.select:
                 continue
-            label = _label_column(_table(catalog, table.table))
+            label = _label(catalog, _table(catalog, table.table))
             if label is None:
                 continue
-            ref = ColRef(table.table, label.name)
+            ref = label
         else:
             ref = _ref(target)
             sk.used.update(range(target.start, target.end))
@@ -365,7 +375,7 @@ def _grouping(s: SchemaSlice, sk: _Sketch, cues: list[Cue], mentions: list[Colum
 def _ordering(s: SchemaSlice, sk: _Sketch, cues: list[Cue], mentions: list[ColumnLink],
               catalog: Catalog, base: Table) -> None:
     desc = any(c.intent == "desc" for c in cues)
-    k = _topk(s)
+    k = _topk(s, cues)
     for c in cues:
         if c.intent == "order":
             # "ordered by X" (X after) or "按X排序" (X before).
@@ -406,6 +416,16 @@ def _superlative_key(s: SchemaSlice, c: Cue, mentions: list[ColumnLink], sk: _Sk
     return Measure("count")
 
 
+def _stable_group_order(sk: _Sketch) -> None:
+    """Groups come largest first, then by key: the same order on every backend, and the
+    order a listener expects ("电力设备 6 只, ...")."""
+    if not sk.group_by or sk.order_by:
+        return
+    aggs = [m for m in sk.select if m.agg is not None]
+    sk.order_by = [Order(aggs[0], True)] if aggs else []
+    sk.order_by += [Order(Measure(None, g)) for g in sk.group_by]
+
+
 def _group_for_count_order(sk: _Sketch) -> None:
     """Ranking by a count ("the year with the most concerts") groups by what is asked for."""
     if sk.group_by or not any(o.measure.agg == "count" for o in sk.order_by):
@@ -420,26 +440,47 @@ def _column_like(catalog: Catalog, table: Table, word: str) -> Column | None:
 
 
 def _latest(s: SchemaSlice, sk: _Sketch, cues: list[Cue], catalog: Catalog, base: Table) -> None:
+    """"latest/最新": the rows at the newest time of the table the question measures."""
     if not any(c.intent == "latest" for c in cues):
         return
-    times = [c for c in base.columns if c.type_class in ("date", "datetime")]
-    if not times:
-        return
-    keyed = [c for c in times if c.name in base.primary_key] or times
-    sk.latest = ColRef(base.name, keyed[0].name)
+    asked = [m.col.table for m in sk.select + [o.measure for o in sk.order_by] if m.col]
+    for name in dict.fromkeys([*asked, base.name]):
+        table = _table(catalog, name)
+        times = [c for c in table.columns if c.type_class in ("date", "datetime")]
+        keyed = [c for c in times if c.name in table.primary_key]
+        if keyed:  # a time column in the key: the table is a time series
+            sk.latest = ColRef(table.name, keyed[0].name)
+            break
     for c in cues:
         if c.intent == "latest":
             sk.used.update(range(c.start, c.end))
 
 
-def _label_column(table: Table) -> Column | None:
-    """The column that names a row: *name*/*title*, else the first text column."""
+_NAME_WORDS = ("name", "title", "名称", "简称", "名")
+
+
+def _named_column(table: Table) -> Column | None:
     texts = [c for c in table.columns if c.type_class == "text"]
-    for word in ("name", "title", "名称", "名"):
+    for word in _NAME_WORDS:
         hit = next((c for c in texts if word in c.name.lower() or word in c.comment), None)
         if hit:
             return hit
-    return texts[0] if texts else (table.columns[0] if table.columns else None)
+    return None
+
+
+def _label(catalog: Catalog, table: Table) -> ColRef | None:
+    """The column that names a row: its own *name*/*title* column, else the name of the
+    entity its first key refers to (a daily bar is named by its security), else the
+    first text column."""
+    own = _named_column(table)
+    if own is not None:
+        return ColRef(table.name, own.name)
+    for e in join_edges(catalog):
+        ref = catalog.table(e.ref_table)
+        if e.table == table.name and ref is not None and (named := _named_column(ref)):
+            return ColRef(ref.name, named.name)
+    texts = [c for c in table.columns if c.type_class == "text"] or list(table.columns)
+    return ColRef(table.name, texts[0].name) if texts else None
 
 
 def _projection(s: SchemaSlice, sk: _Sketch, cues: list[Cue], mentions: list[ColumnLink],
@@ -459,9 +500,7 @@ def _projection(s: SchemaSlice, sk: _Sketch, cues: list[Cue], mentions: list[Col
         if any(c.intent == "select_all" for c in cues):
             sk.select.append(Measure(None, None))
         else:
-            label = _label_column(base)
-            sk.select.append(Measure(None, ColRef(base.name, label.name)) if label
-                             else Measure(None, None))
+            sk.select.append(Measure(None, _label(catalog, base)))
     if any(c.intent == "distinct" for c in cues) and all(m.agg is None for m in sk.select):
         sk.distinct = True
 

@@ -121,6 +121,15 @@ def check_query_root(tree: exp.Expr, ctx: Context) -> exp.Expr:
     raise reject("not_a_query", f"{word} is not a query: only SELECT queries may run.", keyword=word)
 
 
+def check_projections(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    """Every SELECT selects something (`SELECT` alone parses, then fails in the database)."""
+    for select in tree.find_all(exp.Select):
+        if not select.expressions:
+            raise reject("syntax_error", "SELECT has no columns to select.",
+                         **_position(select))
+    return tree
+
+
 def _is_bare_parens(tree: exp.Expr) -> bool:
     return isinstance(tree, exp.Subquery) and not any(
         v for k, v in tree.args.items() if k != "this"
@@ -519,6 +528,7 @@ def _position(node: exp.Expr) -> dict[str, int]:
 
 CHECKS: tuple[Check, ...] = (
     check_query_root,
+    check_projections,
     check_read_only,
     check_functions,
     check_tables,

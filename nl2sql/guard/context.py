@@ -95,5 +95,5 @@ def close_names(name: str, choices: list[str] | tuple[str, ...], limit: int = 3)
     ['singer']
     """
     lowered = [c.lower() for c in choices]
-    hits = process.extract(name.lower(), lowered, scorer=fuzz.WRatio, limit=limit, score_cutoff=75)
+    hits = process.extract(name.lower(), lowered, scorer=fuzz.WRatio, limit=limit, score_cutoff=60)
     return [choices[i] for _, _, i in hits]

@@ -22,7 +22,7 @@ from nl2sql.link.schema_slice import (
     TableLink,
     ValueLink,
 )
-from nl2sql.text import Token, has_cjk, identifier_words, normalize, tokenize
+from nl2sql.text import Token, has_cjk, identifier_words, language, normalize, tokenize
 
 __all__ = ["SchemaIndex", "link"]
 
@@ -118,7 +118,7 @@ def link(index: SchemaIndex, question: str) -> SchemaSlice:
     values = _match_values(index, keys)
     numbers = _numbers(tokens, values)
     tables = _rank_tables(index.catalog, table_hits, columns, values)
-    lang = "zh" if has_cjk(text) else "en"
+    lang = language(text)
     return SchemaSlice(text, lang, tuple(tokens), tables, tuple(table_hits), tuple(columns),
                        tuple(values), numbers, _quoted(question, tokens, values))
 
