@@ -10,6 +10,7 @@ of the question's content words that the sketch explains.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ from nl2sql.errors import GenerationError
 from nl2sql.generate.plan import ColRef, Filter, Measure, Order, QueryPlan
 from nl2sql.lexicon import Cue, find_cues
 from nl2sql.link.schema_slice import ColumnLink, SchemaSlice
+from nl2sql.text import identifier_words
 
 __all__ = ["parse"]
 
@@ -51,7 +53,10 @@ def _not_names(s: SchemaSlice, cues: list[Cue]) -> list[Cue]:
     """A one-word cue that is also a table's name ("orders") is the table, not the cue."""
     named = {(t.start, t.end) for t in s.table_mentions}
     named |= {(c.start, c.end) for c in s.columns if c.score >= 1.0}
-    return [c for c in cues if c.end - c.start > 1 or (c.start, c.end) not in named]
+    # A verb form ("ordered", "ranking") stays a cue even when its stem names a table.
+    verb = {i for i, t in enumerate(s.tokens) if t.text.endswith(("ed", "ing"))}
+    return [c for c in cues
+            if c.end - c.start > 1 or (c.start, c.end) not in named or c.start in verb]
 
 
 def _direction_only(cues: list[Cue]) -> list[Cue]:
@@ -72,15 +77,16 @@ def parse(s: SchemaSlice, catalog: Catalog) -> tuple[QueryPlan, float]:
     mentions = _resolve_mentions(s, base, focus)
     sk = _Sketch()
     _values(s, sk, cues, focus, base)
+    _dates(s, sk, cues, catalog, base, mentions)
     _comparisons(s, sk, cues, mentions, catalog, focus)
     _quoted_like(s, sk, mentions, catalog, base)
     _aggregates(s, sk, cues, mentions, catalog, base)
     _grouping(s, sk, cues, mentions, catalog, base)
     _ordering(s, sk, cues, mentions, catalog, base)
     _projection(s, sk, cues, mentions, catalog, base)
-    _latest(s, sk, cues, catalog, base)
-    _group_for_count_order(sk)
-    _stable_group_order(sk)
+    _latest(s, sk, cues, catalog, base, mentions)
+    _complete_grouping(sk)
+    _stable_group_order(sk, catalog)
     plan = QueryPlan(tuple(dict.fromkeys(sk.select)), base.name, tuple(sk.filters), tuple(sk.group_by),
                      tuple(sk.order_by), sk.limit, sk.latest, sk.distinct, tuple(sk.joined))
     return plan, _confidence(s, sk, cues, mentions)
@@ -226,7 +232,7 @@ def _comparisons(s: SchemaSlice, sk: _Sketch, cues: list[Cue], mentions: list[Co
             sk.used.update(range(c.start, c.end))
             sk.used.update(range(target.start, target.end))
     for n in s.numbers:
-        if _is_topk(s, n.start, cues) or n.start in done:
+        if _is_topk(s, n.start, cues) or n.start in done or n.start in sk.used:
             continue
         op, cue = _compare_op(s, cues, n.start, n.end)
         if op is None:
@@ -404,7 +410,7 @@ def _ordering(s: SchemaSlice, sk: _Sketch, cues: list[Cue], mentions: list[Colum
 def _superlative_key(s: SchemaSlice, c: Cue, mentions: list[ColumnLink], sk: _Sketch,
                      catalog: Catalog) -> Measure:
     """What a superlative ranks by: a numeric column next to it, else the count of rows."""
-    target = _near(c, [m for m in mentions if _numeric(catalog, m)], window=3,
+    target = _near(c, [m for m in mentions if _numeric(catalog, m)], window=5,
                    after=s.lang != "zh")
     if target is not None:
         sk.used.update(range(target.start, target.end))
@@ -416,46 +422,115 @@ def _superlative_key(s: SchemaSlice, c: Cue, mentions: list[ColumnLink], sk: _Sk
     return Measure("count")
 
 
-def _stable_group_order(sk: _Sketch) -> None:
-    """Groups come largest first, then by key: the same order on every backend, and the
-    order a listener expects ("电力设备 6 只, ...")."""
+def _stable_group_order(sk: _Sketch, catalog: Catalog) -> None:
+    """The same group order on every backend, and the one a listener expects: time
+    groups in time order, other groups largest first ("电力设备 6 只, ...")."""
     if not sk.group_by or sk.order_by:
         return
     aggs = [m for m in sk.select if m.agg is not None]
-    sk.order_by = [Order(aggs[0], True)] if aggs else []
+    if aggs and not any(_is_time(catalog, g) for g in sk.group_by):
+        sk.order_by = [Order(aggs[0], True)]
     sk.order_by += [Order(Measure(None, g)) for g in sk.group_by]
 
 
-def _group_for_count_order(sk: _Sketch) -> None:
-    """Ranking by a count ("the year with the most concerts") groups by what is asked for."""
-    if sk.group_by or not any(o.measure.agg == "count" for o in sk.order_by):
-        return
+def _is_time(catalog: Catalog, ref: ColRef) -> bool:
+    col = _column(catalog, ref)
+    words = set(identifier_words(ref.column))
+    return (col is not None and col.type_class in ("date", "datetime")) or bool(
+        words & {"year", "month", "day", "date", "quarter", "week", "年", "月"})
+
+
+def _complete_grouping(sk: _Sketch) -> None:
+    """Plain columns beside an aggregate are what it is computed per: "the year with the
+    most concerts" ranks years by a count, so the years become the GROUP BY."""
     plain = [m.col for m in sk.select if m.agg is None and m.col is not None]
-    sk.group_by.extend(plain)
-    sk.select = [m for m in sk.select if m.agg is None] or sk.select
+    ranked_by_agg = any(o.measure.agg for o in sk.order_by)
+    if sk.group_by:  # a column neither grouped nor aggregated has no single value per group
+        sk.select = [m for m in sk.select if m.agg or m.col in sk.group_by] or sk.select
+        return
+    if not plain or not (ranked_by_agg or any(m.agg for m in sk.select)):
+        return
+    sk.group_by.extend(dict.fromkeys(plain))
+    if ranked_by_agg:  # the ranking measure is not asked for, only the ranked rows
+        sk.select = [m for m in sk.select if m.agg is None]
 
 
 def _column_like(catalog: Catalog, table: Table, word: str) -> Column | None:
     return next((c for c in table.columns if word in c.name.lower()), None)
 
 
-def _latest(s: SchemaSlice, sk: _Sketch, cues: list[Cue], catalog: Catalog, base: Table) -> None:
-    """"latest/最新": the rows at the newest time of the table the question measures."""
-    if not any(c.intent == "latest" for c in cues):
-        return
+def _time_column(catalog: Catalog, tables: list[str]) -> ColRef | None:
+    """The time column of the first table that is a time series (a date in its key), else
+    the first date/datetime column of those tables."""
+    names = list(dict.fromkeys(tables))
+    for keyed_only in (True, False):
+        for name in names:
+            table = _table(catalog, name)
+            times = [c for c in table.columns if c.type_class in ("date", "datetime")]
+            if keyed_only:
+                times = [c for c in times if c.name in table.primary_key]
+            if times:
+                return ColRef(table.name, times[0].name)
+    return None
+
+
+def _measured_tables(sk: _Sketch, mentions: list[ColumnLink], base: Table) -> list[str]:
     asked = [m.col.table for m in sk.select + [o.measure for o in sk.order_by] if m.col]
-    for name in dict.fromkeys([*asked, base.name]):
+    return [*asked, *[m.table for m in mentions], base.name]
+
+
+def _latest(s: SchemaSlice, sk: _Sketch, cues: list[Cue], catalog: Catalog, base: Table,
+            mentions: list[ColumnLink]) -> None:
+    """"latest/最新": the rows at the newest time of the time series the question measures."""
+    latest = [c for c in cues if c.intent == "latest"]
+    if not latest or sk.latest or any(isinstance(f.value, dt.date) for f in sk.filters):
+        return
+    tables = _measured_tables(sk, mentions, base)
+    for name in dict.fromkeys(tables):
         table = _table(catalog, name)
-        times = [c for c in table.columns if c.type_class in ("date", "datetime")]
-        keyed = [c for c in times if c.name in table.primary_key]
-        if keyed:  # a time column in the key: the table is a time series
+        keyed = [c for c in table.columns
+                 if c.type_class in ("date", "datetime") and c.name in table.primary_key]
+        if keyed:
             sk.latest = ColRef(table.name, keyed[0].name)
             break
-    for c in cues:
-        if c.intent == "latest":
-            sk.used.update(range(c.start, c.end))
+    for c in latest:
+        sk.used.update(range(c.start, c.end))
 
 
+def _dates(s: SchemaSlice, sk: _Sketch, cues: list[Cue], catalog: Catalog, base: Table,
+           mentions: list[ColumnLink]) -> None:
+    """Explicit dates filter the time column of the measured table (a day, month or year)."""
+    valued = {i for v in s.values for i in range(v.start, v.end)}
+    for d in s.dates:
+        if valued & set(range(d.start, d.end)):
+            continue  # "2014" stored as a value of a year column: a value filter already
+        ref = _time_column(catalog, [m.table for m in mentions] + [base.name])
+        if ref is None:
+            continue
+        col = _column(catalog, ref)
+        op = next((c.intent for c in cues if c.intent in _COMPARE
+                   and (0 <= d.start - c.end <= 1 or 0 <= c.start - d.end <= 1)), None)
+        sk.filters += _date_filters(ref, col is not None and col.type_class == "datetime",
+                                    d.low, d.high, op)
+        sk.used.update(range(d.start, d.end))
+
+
+def _date_filters(ref: ColRef, is_datetime: bool, low: dt.date, high: dt.date,
+                  op: str | None) -> list[Filter]:
+    """[low, high] days as predicates; timestamps compare with the next midnight."""
+    start = dt.datetime.combine(low, dt.time()) if is_datetime else low
+    after = dt.datetime.combine(high + dt.timedelta(days=1), dt.time()) if is_datetime \
+        else high + dt.timedelta(days=1)
+    if op in ("gt", "ge"):  # "2023年以来", "since March 2024", "after 2023"
+        return [Filter(ref, ">=", start if op == "ge" else after)]
+    if op in ("lt", "le"):
+        return [Filter(ref, "<", start if op == "lt" else after)]
+    if low == high and not is_datetime:
+        return [Filter(ref, "=", low)]
+    return [Filter(ref, ">=", start), Filter(ref, "<", after)]
+
+
+_PROJECT_MIN = 0.5
 _NAME_WORDS = ("name", "title", "名称", "简称", "名")
 
 
@@ -490,6 +565,8 @@ def _projection(s: SchemaSlice, sk: _Sketch, cues: list[Cue], mentions: list[Col
         if set(range(m.start, m.end)) & sk.used:
             continue
         ref = _ref(m)
+        if m.score < _PROJECT_MIN:
+            continue  # one shared word ("listed" ~ list_date) is too weak to select a column
         # A column only named to say which value was meant ("country France") is a filter.
         if ref in filtered or any(x.col == ref and x.agg is None for x in sk.select):
             sk.used.update(range(m.start, m.end))

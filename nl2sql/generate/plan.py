@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -109,7 +110,17 @@ def _measure(m: Measure) -> exp.Expression:
     return cls[m.agg](this=arg)
 
 
-def _literal(value: Any) -> exp.Expression:
+# Dialects without a DATE type compare ISO date strings instead.
+_DATES_AS_TEXT = frozenset({"sqlite", "mysql"})
+
+
+def _literal(value: Any, dialect: str = "") -> exp.Expression:
+    if isinstance(value, dt.date):
+        text = value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+        if dialect in _DATES_AS_TEXT:
+            return exp.Literal.string(text)
+        kind = "TIMESTAMP" if isinstance(value, dt.datetime) else "DATE"
+        return exp.cast(exp.Literal.string(text), kind)
     if isinstance(value, bool) or value is None:
         return exp.convert(value)
     if isinstance(value, int | float):
@@ -117,7 +128,7 @@ def _literal(value: Any) -> exp.Expression:
     return exp.Literal.string(str(value))
 
 
-def _conditions(filters: tuple[Filter, ...]) -> list[exp.Expression]:
+def _conditions(filters: tuple[Filter, ...], dialect: str) -> list[exp.Expression]:
     """AND of the filters; equalities on one column become IN (a column equals one value)."""
     out: list[exp.Expression] = []
     equal: dict[ColRef, list[Any]] = {}
@@ -125,17 +136,17 @@ def _conditions(filters: tuple[Filter, ...]) -> list[exp.Expression]:
         if f.op == "=":
             equal.setdefault(f.col, []).append(f.value)
         else:
-            out.append(_condition(f))
+            out.append(_condition(f, dialect))
     for col, vals in equal.items():
         if len(vals) == 1:
-            out.append(_condition(Filter(col, "=", vals[0])))
+            out.append(_condition(Filter(col, "=", vals[0]), dialect))
         else:
-            out.append(exp.In(this=_col(col), expressions=[_literal(v) for v in vals]))
+            out.append(exp.In(this=_col(col), expressions=[_literal(v, dialect) for v in vals]))
     return out
 
 
-def _condition(f: Filter) -> exp.Expression:
-    col, val = _col(f.col), _literal(f.value)
+def _condition(f: Filter, dialect: str) -> exp.Expression:
+    col, val = _col(f.col), _literal(f.value, dialect)
     ops = {"=": exp.EQ, "!=": exp.NEQ, ">": exp.GT, "<": exp.LT, ">=": exp.GTE, "<=": exp.LTE}
     if f.op == "like":
         return exp.Like(this=col, expression=exp.Literal.string(f"%{f.value}%"))
@@ -164,7 +175,7 @@ def compile_plan(plan: QueryPlan, catalog: Catalog) -> exp.Select:
             on = exp.EQ(this=_col(ColRef(t, c)), expression=_col(ColRef(other, oc)))
             query = query.join(_table(other), on=on)
             joined.add(other)
-    conditions = _conditions(plan.filters)
+    conditions = _conditions(plan.filters, catalog.dialect)
     if plan.latest:
         latest = exp.select(exp.Max(this=_col(plan.latest))).from_(
             _table(plan.latest.table))

@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from nl2sql.catalog.model import Catalog
+from nl2sql.link.dates import find_dates
 from nl2sql.link.schema_slice import (
     ColumnLink,
     NumberLink,
@@ -22,7 +23,7 @@ from nl2sql.link.schema_slice import (
     TableLink,
     ValueLink,
 )
-from nl2sql.text import Token, has_cjk, identifier_words, language, normalize, tokenize
+from nl2sql.text import Token, has_cjk, identifier_words, language, normalize, stem, tokenize
 
 __all__ = ["SchemaIndex", "link"]
 
@@ -56,8 +57,9 @@ class SchemaIndex:
         index = cls(catalog)
         for table in catalog.tables:
             index._add_names(table.name, None, _names(table.name, table.comment))
+            own = tuple(stem(w) for w in identifier_words(table.name))
             for col in table.columns:
-                index._add_names(table.name, col.name, _names(col.name, col.comment))
+                index._add_names(table.name, col.name, _names(col.name, col.comment, own))
                 for v in col.values:
                     index._add_value(table.name, col.name, v)
         for (table_name, col_name), vals in (entity_values or {}).items():
@@ -88,13 +90,21 @@ class SchemaIndex:
             self.values[key].append(entry)
 
 
-def _names(identifier: str, comment: str) -> list[tuple[str, ...]]:
-    """Token-key sequences naming one table or column."""
+def _names(identifier: str, comment: str, table_words: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Token-key sequences naming one table or column.
+
+    Inside its table a column is also named without the table's own words: in table
+    `lake`, "name" fully names `lake_name`.
+    """
     texts = [" ".join(identifier_words(identifier))]
     # Bilingual comments: "中文名 | English name | unit"; the unit is not a name.
     parts = [p.strip() for p in comment.split("|")] if comment else []
     texts += parts[:2] if len(parts) >= 2 else parts[:1]
-    return [tuple(t.key for t in tokenize(normalize(t))) for t in texts if t]
+    names = [tuple(t.key for t in tokenize(normalize(t))) for t in texts if t]
+    if table_words and names and names[0][:len(table_words)] == table_words \
+            and len(names[0]) > len(table_words):
+        names.append(names[0][len(table_words):])
+    return names
 
 
 def _is_lone_cjk(part: tuple[str, ...]) -> bool:
@@ -120,7 +130,8 @@ def link(index: SchemaIndex, question: str) -> SchemaSlice:
     tables = _rank_tables(index.catalog, table_hits, columns, values)
     lang = language(text)
     return SchemaSlice(text, lang, tuple(tokens), tables, tuple(table_hits), tuple(columns),
-                       tuple(values), numbers, _quoted(question, tokens, values))
+                       tuple(values), numbers, _quoted(question, tokens, values),
+                       tuple(find_dates(text, tokens)))
 
 
 def _quoted(question: str, tokens: list[Token], values: list[ValueLink]) -> tuple[QuotedText, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nl2sql.link.dates import DateSpan
 from nl2sql.text import Token
 
 __all__ = ["ColumnLink", "NumberLink", "QuotedText", "SchemaSlice", "TableLink", "ValueLink"]
@@ -63,6 +64,7 @@ class SchemaSlice:
     values: tuple[ValueLink, ...]
     numbers: tuple[NumberLink, ...]
     quoted: tuple[QuotedText, ...] = ()  # quoted phrases that are not values of the database
+    dates: tuple[DateSpan, ...] = ()
 
     def evidence(self) -> list[str]:
         """Human-readable reasons for each link, for responses and debugging."""
