@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
 
 from nl2sql.assets import asset_path
-from nl2sql.text import Token, normalize, tokenize
+from nl2sql.text import Token, has_cjk, normalize, tokenize
 
 __all__ = ["Cue", "Lexicon", "find_cues", "load_lexicon"]
 
@@ -26,6 +27,21 @@ class Lexicon:
     phrases: dict[str, dict[str, tuple[tuple[str, ...], ...]]]
     superlatives: dict[str, dict[tuple[str, ...], tuple[str, str]]]
     comparatives: dict[str, dict[tuple[str, ...], tuple[str, str]]]
+    synonyms: tuple[tuple[str, ...], ...] = ()
+
+    def variants(self, text: str) -> list[str]:
+        """The text again with each synonym in place of a word it contains.
+
+        >>> load_lexicon().variants("股票简称")[:2]
+        ['证券简称', '个股简称']
+        """
+        low = text.lower()
+        out = []
+        for group in self.synonyms:
+            for word in group:
+                if _contains(low, word):
+                    out += [_replace(low, word, other) for other in group if other != word]
+        return out
 
 
 def _keys(phrase: str) -> tuple[str, ...]:
@@ -40,6 +56,7 @@ def load_lexicon() -> Lexicon:
     phrases: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {}
     supers: dict[str, dict[tuple[str, ...], tuple[str, str]]] = {}
     comps: dict[str, dict[tuple[str, ...], tuple[str, str]]] = {}
+    groups = tuple(tuple(g) for g in raw.pop("synonyms", {}).get("groups", ()))
     for lang, section in raw.items():
         sup = section.pop("superlatives", {})
         supers[lang] = {_keys(w): (col, d) for w, (col, d) in sup.items()}
@@ -49,7 +66,19 @@ def load_lexicon() -> Lexicon:
             intent: tuple(sorted({_keys(p) for p in words}, key=len, reverse=True))
             for intent, words in section.items()
         }
-    return Lexicon(phrases, supers, comps)
+    return Lexicon(phrases, supers, comps, groups)
+
+
+def _contains(text: str, word: str) -> bool:
+    if has_cjk(word):
+        return word in text
+    return re.search(rf"\b{re.escape(word)}", text) is not None
+
+
+def _replace(text: str, word: str, other: str) -> str:
+    if has_cjk(word):
+        return text.replace(word, other)
+    return re.sub(rf"\b{re.escape(word)}", other, text)
 
 
 def find_cues(tokens: list[Token], lexicon: Lexicon | None = None) -> list[Cue]:

@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from nl2sql.catalog.model import Catalog
+from nl2sql.lexicon import load_lexicon
 from nl2sql.link.dates import find_dates
 from nl2sql.link.schema_slice import (
     ColumnLink,
@@ -32,7 +33,9 @@ _STOP = frozenset("a an the of in on at to for by and or is are was were be with
 _QUOTED = re.compile(r"[\"'“”‘’「」『』]([^\"'“”‘’「」『』]{1,80})[\"'“”‘’「」『』]")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 _MAX_SPAN = 12
-_PARTIAL = 0.7  # weight of a part of a multi-word name, times its share of the words
+_PARTIAL = 0.7
+_PREFIX_WORDS = 2  # shortest leading part of a latin value that may name it
+_PREFIX_CJK = 3  # weight of a part of a multi-word name, times its share of the words
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,10 @@ class SchemaIndex:
     """Phrase and value dictionaries of one catalog, built once per database."""
 
     catalog: Catalog
+    _full: dict[tuple[str, ...], set[tuple[str, str, str]]] = field(default_factory=dict)
     phrases: dict[tuple[str, ...], list[_Entry]] = field(default_factory=lambda: defaultdict(list))
-    values: dict[tuple[str, ...], list[tuple[str, str, str]]] = field(
+    # key -> (table, column, value, score); score < 1 for a unique leading part of a value
+    values: dict[tuple[str, ...], list[tuple[str, str, str, float]]] = field(
         default_factory=lambda: defaultdict(list))
 
     @classmethod
@@ -65,6 +70,7 @@ class SchemaIndex:
         for (table_name, col_name), vals in (entity_values or {}).items():
             for v in vals:
                 index._add_value(table_name, col_name, v)
+        index._add_prefixes()
         return index
 
     def _add_names(self, table: str, column: str | None, names: list[tuple[str, ...]]) -> None:
@@ -83,11 +89,28 @@ class SchemaIndex:
 
     def _add_value(self, table: str, column: str, value: str) -> None:
         key = tuple(t.key for t in tokenize(normalize(str(value))))
-        if not key or len(key) > _MAX_SPAN or _too_plain(key):
+        if not key or _too_plain(key):
             return
-        entry = (table, column, str(value))
-        if entry not in self.values[key]:
-            self.values[key].append(entry)
+        self._full.setdefault(key, set()).add((table, column, str(value)))
+
+    def _add_prefixes(self) -> None:
+        """Index values, and leading parts of long values that name one value of their
+        column: "Kweichow Moutai" for "Kweichow Moutai Co., Ltd.", 易方达 for 易方达基金管理有限公司."""
+        parts: dict[tuple[str, ...], dict[tuple[str, str], set[str]]] = {}
+        for key, entries in self._full.items():
+            if len(key) <= _MAX_SPAN:
+                self.values[key] = [(t, c, v, 1.0) for t, c, v in sorted(entries)]
+            shortest = _PREFIX_CJK if has_cjk(key[0]) else _PREFIX_WORDS
+            for n in range(shortest, min(len(key), _MAX_SPAN + 1)):
+                for t, c, v in entries:
+                    parts.setdefault(key[:n], {}).setdefault((t, c), set()).add(v)
+        for key, by_column in parts.items():
+            if key in self._full:
+                continue
+            unique = [(t, c, next(iter(vs)), 0.8) for (t, c), vs in by_column.items()
+                      if len(vs) == 1]
+            if unique:
+                self.values[key] = sorted(unique)
 
 
 def _names(identifier: str, comment: str, table_words: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -100,6 +123,8 @@ def _names(identifier: str, comment: str, table_words: tuple[str, ...] = ()) -> 
     # Bilingual comments: "中文名 | English name | unit"; the unit is not a name.
     parts = [p.strip() for p in comment.split("|")] if comment else []
     texts += parts[:2] if len(parts) >= 2 else parts[:1]
+    lexicon = load_lexicon()
+    texts += [v for t in texts for v in lexicon.variants(t)]
     names = [tuple(t.key for t in tokenize(normalize(t))) for t in texts if t]
     if table_words and names and names[0][:len(table_words)] == table_words \
             and len(names[0]) > len(table_words):
@@ -178,8 +203,8 @@ def _drop_shadowed(links: list) -> list:
 
 
 def _match_values(index: SchemaIndex, keys: list[str]) -> list[ValueLink]:
-    found = [ValueLink(t, c, v, i, j, 1.0)
-             for i, j, key in _spans(keys, _MAX_SPAN) for t, c, v in index.values.get(key, ())]
+    found = [ValueLink(t, c, v, i, j, score) for i, j, key in _spans(keys, _MAX_SPAN)
+             for t, c, v, score in index.values.get(key, ())]
     # Keep the longest value mentions; a value inside a longer value is the same mention.
     return [v for v in found if not any(
         o.start <= v.start and v.end <= o.end and (o.end - o.start) > (v.end - v.start)
