@@ -440,6 +440,16 @@ def _is_time(catalog: Catalog, ref: ColRef) -> bool:
         words & {"year", "month", "day", "date", "quarter", "week", "年", "月"})
 
 
+def _per_group(o: Order, sk: _Sketch) -> Order | None:
+    """An ORDER BY key valid per group: grouped, aggregated, or the selected aggregate of
+    that column ("the industry with the highest average change" ranks by that average)."""
+    m = o.measure
+    if m.agg or m.col in sk.group_by:
+        return o
+    same = next((x for x in sk.select if x.agg and x.col == m.col), None)
+    return Order(same, o.desc) if same else None
+
+
 def _complete_grouping(sk: _Sketch) -> None:
     """Plain columns beside an aggregate are what it is computed per: "the year with the
     most concerts" ranks years by a count, so the years become the GROUP BY."""
@@ -447,6 +457,7 @@ def _complete_grouping(sk: _Sketch) -> None:
     ranked_by_agg = any(o.measure.agg for o in sk.order_by)
     if sk.group_by:  # a column neither grouped nor aggregated has no single value per group
         sk.select = [m for m in sk.select if m.agg or m.col in sk.group_by] or sk.select
+        sk.order_by = [_per_group(o, sk) for o in sk.order_by if _per_group(o, sk)]
         return
     if not plain or not (ranked_by_agg or any(m.agg for m in sk.select)):
         return

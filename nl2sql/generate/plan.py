@@ -58,10 +58,15 @@ class QueryPlan:
     joined: tuple[str, ...] = ()  # tables joined only to count their rows
 
     def tables(self) -> list[str]:
+        """The tables the query reads, FROM first. The base table is read when nothing else
+        is, or when rows are counted (count(*) counts the base's rows)."""
         refs = [m.col for m in self.select if m.col] + [f.col for f in self.filters]
         refs += list(self.group_by) + [o.measure.col for o in self.order_by if o.measure.col]
         refs += [self.latest] if self.latest else []
-        return list(dict.fromkeys([self.base, *[r.table for r in refs], *self.joined]))
+        counts_rows = any(m.agg == "count" and m.col is None
+                          for m in [*self.select, *(o.measure for o in self.order_by)])
+        first = [self.base] if counts_rows or not refs else []
+        return list(dict.fromkeys([*first, *[r.table for r in refs], *self.joined]))
 
 
 def join_path(catalog: Catalog, start: str, goal: str) -> list[tuple[str, str, str, str]]:
@@ -162,10 +167,10 @@ def _ordered(key: exp.Expression, desc: bool, dialect: str) -> exp.Ordered:
 
 def compile_plan(plan: QueryPlan, catalog: Catalog) -> exp.Select:
     """Build the SELECT: joins along FK paths from the base table, then the clauses."""
-    query = exp.select(*[_measure(m) for m in plan.select]).from_(
-        _table(plan.base))
-    joined = {plan.base}
-    for table in plan.tables():
+    tables = plan.tables()
+    query = exp.select(*[_measure(m) for m in plan.select]).from_(_table(tables[0]))
+    joined = {tables[0]}
+    for table in tables[1:]:
         if table in joined:
             continue
         hops = min((join_path(catalog, j, table) for j in joined), key=len)
