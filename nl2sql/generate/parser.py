@@ -451,19 +451,21 @@ def _per_group(o: Order, sk: _Sketch) -> Order | None:
 
 
 def _complete_grouping(sk: _Sketch) -> None:
-    """Plain columns beside an aggregate are what it is computed per: "the year with the
-    most concerts" ranks years by a count, so the years become the GROUP BY."""
+    """Make the sketch a valid aggregate query. Plain columns beside an aggregate are what
+    it is computed per ("the year with the most concerts" ranks years by a count, so the
+    years become the GROUP BY); then every selected and ordering key must be grouped or
+    aggregated."""
     plain = [m.col for m in sk.select if m.agg is None and m.col is not None]
     ranked_by_agg = any(o.measure.agg for o in sk.order_by)
+    aggregated = ranked_by_agg or any(m.agg for m in sk.select)
+    if not sk.group_by and plain and aggregated:
+        sk.group_by.extend(dict.fromkeys(plain))
+        if ranked_by_agg:  # the ranking measure is not asked for, only the ranked rows
+            sk.select = [m for m in sk.select if m.agg is None]
     if sk.group_by:  # a column neither grouped nor aggregated has no single value per group
         sk.select = [m for m in sk.select if m.agg or m.col in sk.group_by] or sk.select
-        sk.order_by = [_per_group(o, sk) for o in sk.order_by if _per_group(o, sk)]
-        return
-    if not plain or not (ranked_by_agg or any(m.agg for m in sk.select)):
-        return
-    sk.group_by.extend(dict.fromkeys(plain))
-    if ranked_by_agg:  # the ranking measure is not asked for, only the ranked rows
-        sk.select = [m for m in sk.select if m.agg is None]
+    if sk.group_by or aggregated:
+        sk.order_by = [o for o in (_per_group(o, sk) for o in sk.order_by) if o]
 
 
 def _column_like(catalog: Catalog, table: Table, word: str) -> Column | None:
@@ -584,6 +586,7 @@ def _projection(s: SchemaSlice, sk: _Sketch, cues: list[Cue], mentions: list[Col
             continue
         sk.select.append(Measure(None, ref))
         sk.used.update(range(m.start, m.end))
+    _which(s, sk, cues, catalog)
     if not sk.select:
         if any(c.intent == "select_all" for c in cues):
             sk.select.append(Measure(None, None))
@@ -591,6 +594,22 @@ def _projection(s: SchemaSlice, sk: _Sketch, cues: list[Cue], mentions: list[Col
             sk.select.append(Measure(None, _label(catalog, base)))
     if any(c.intent == "distinct" for c in cues) and all(m.agg is None for m in sk.select):
         sk.distinct = True
+
+
+def _which(s: SchemaSlice, sk: _Sketch, cues: list[Cue], catalog: Catalog) -> None:
+    """"which industry has the highest average change": the rows asked for are named by
+    the label of the table after "which"; aggregates are then computed per row."""
+    if any(m.agg is None and m.col for m in sk.select):
+        return
+    for c in cues:
+        if c.intent != "which":
+            continue
+        named = next((t for t in s.table_mentions if 0 <= t.start - c.end <= 1), None)
+        label = _label(catalog, _table(catalog, named.table)) if named else None
+        if label is not None:
+            sk.select.insert(0, Measure(None, label))
+            sk.used.update(range(named.start, named.end))  # type: ignore[union-attr]
+            return
 
 
 def _confidence(s: SchemaSlice, sk: _Sketch, cues: list[Cue],
