@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from nl2sql.catalog.model import Catalog, Column, Table
 from nl2sql.catalog.relations import join_edges
 from nl2sql.errors import GenerationError
-from nl2sql.generate.plan import ColRef, Filter, Measure, Order, QueryPlan
+from nl2sql.generate.plan import ColRef, Filter, Measure, Order, QueryPlan, join_path
 from nl2sql.lexicon import Cue, find_cues
-from nl2sql.link.schema_slice import ColumnLink, SchemaSlice
+from nl2sql.link.schema_slice import ColumnLink, SchemaSlice, TableLink
 from nl2sql.text import identifier_words
 
 __all__ = ["parse"]
@@ -98,11 +98,31 @@ def _base_table(s: SchemaSlice, cues: list[Cue], catalog: Catalog) -> Table:
         if c.intent == "count":
             named = [t for t in s.table_mentions if 0 <= t.start - c.end <= 2]
             if named:
-                # Ties go to the smaller table: "how many X" counts entities, not facts.
-                best = max(named, key=lambda t: (t.score, -(_table(catalog, t.table).row_count
-                                                            or 0)))
-                return _table(catalog, best.table)
+                return _table(catalog, _closest(s, named, catalog))
     return _table(catalog, s.tables[0].table)
+
+
+def _closest(s: SchemaSlice, named: list[TableLink], catalog: Catalog) -> str:
+    """Among near-equal readings of one mention, the table closest in the join graph to
+    the rest of the question (tables mentioned together are related); then the smaller."""
+    top = max(t.score for t in named)
+    near = [t.table for t in named if t.score >= 0.8 * top]
+    others = {t.table for t in s.table_mentions if t not in named}
+    others |= {c.table for c in s.columns} | {v.table for v in s.values}
+    others -= set(near)
+
+    def cost(name: str) -> tuple[int, int]:
+        hops = sum(_hops(catalog, name, o) for o in others)
+        return hops, _table(catalog, name).row_count or 0
+
+    return min(near, key=cost)
+
+
+def _hops(catalog: Catalog, a: str, b: str) -> int:
+    try:
+        return len(join_path(catalog, a, b))
+    except GenerationError:
+        return 99
 
 
 def _table(catalog: Catalog, name: str) -> Table:
