@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import uuid
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +18,6 @@ from nl2sql.errors import ConfigError, InputError
 
 SCALE = 0.05
 QUESTIONS = Path(__file__).parent / "fixtures" / "demo_questions.jsonl"
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 COMMENT = re.compile(r"^[^|]*[\u4e00-\u9fff][^|]* \| [A-Za-z][^|]*[^ |]( \| [^ |][^|]*)?$")
 PORTABLE_TYPE = re.compile(r"^(VARCHAR|INTEGER|BIGINT|DOUBLE|DECIMAL\(\d+,\d+\)|DATE|TIMESTAMP|BOOLEAN)$")
 
@@ -355,16 +353,9 @@ def aggregates_sql(table) -> str:
 
 
 @pytest.fixture(scope="module")
-def pg_url():
-    psycopg = pytest.importorskip("psycopg")
-    name = f"nl2sql_test_demo_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+def pg_url(new_pg_database):
+    """A fresh database of this module's own: the demo owns the `public` schema's tables."""
+    return new_pg_database("demo")
 
 
 @pytest.mark.postgres

@@ -38,6 +38,7 @@ class EvalQuestion:
     instructions: str | None = None
     hardness: str | None = None
     query_category: str | None = None
+    lang: str | None = None
 
     def text(self, dialect: str) -> str:
         """The question wording for this database (defog words a few SQLite rows differently)."""
@@ -105,6 +106,7 @@ def parse_question(record: Any, where: str) -> EvalQuestion:
         instructions=_optional(record, "instructions", where),
         hardness=_optional(record, "hardness", where),
         query_category=_optional(record, "query_category", where),
+        lang=_optional(record, "lang", where),
     )
 
 

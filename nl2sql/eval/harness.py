@@ -110,7 +110,8 @@ def _by_database(questions: Sequence[EvalQuestion]) -> dict[str, list[EvalQuesti
 def _failed(q: EvalQuestion, error: str, latency_ms: float | None = None) -> Outcome:
     lenient = False if q.query_category else None
     return Outcome(
-        q.id, q.db_id, None, None, latency_ms, error, False, lenient, q.hardness, q.query_category
+        q.id, q.db_id, None, None, latency_ms, error, False, lenient, q.hardness,
+        q.query_category, q.lang,
     )
 
 
@@ -148,6 +149,7 @@ def _answer(
         score.lenient,
         q.hardness,
         q.query_category,
+        q.lang,
     )
 
 

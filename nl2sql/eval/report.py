@@ -24,6 +24,7 @@ class Outcome:
     lenient: bool | None = None
     hardness: str | None = None
     query_category: str | None = None
+    lang: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The predictions-file record."""
@@ -122,6 +123,7 @@ def format_report(report: EvalReport) -> list[str]:
     lines = _section("database", report.by(lambda o: o.db_id))
     lines += _section("hardness", report.by(lambda o: o.hardness), _HARDNESS_ORDER)
     lines += _section("query_category", report.by(lambda o: o.query_category))
+    lines += _section("lang", report.by(lambda o: o.lang))
     lines += _section("tier", report.by(lambda o: o.tier or "(no prediction)"))
     latencies = report.latencies()
     if latencies:

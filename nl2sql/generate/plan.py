@@ -88,10 +88,10 @@ def join_path(catalog: Catalog, start: str, goal: str) -> list[tuple[str, str, s
     if goal not in prev:
         raise GenerationError(f"no foreign-key path joins {start} and {goal}", reason="no_join_path")
     path = []
-    node = goal
-    while (hop := prev[node]) is not None:
-        path.append(hop)
-        node = hop[0]
+    step = prev[goal]
+    while step is not None:
+        path.append(step)
+        step = prev[step[0]]
     return path[::-1]
 
 
@@ -103,12 +103,12 @@ def _col(ref: ColRef) -> exp.Column:
     return exp.column(ref.column, table=ref.table, quoted=True)
 
 
-def _measure(m: Measure) -> exp.Expression:
+def _measure(m: Measure) -> exp.Expr:
     if m.agg is None:
         if m.col is None:
             return exp.Star()
         return _col(m.col)
-    arg: exp.Expression = _col(m.col) if m.col else exp.Star()
+    arg: exp.Expr = _col(m.col) if m.col else exp.Star()
     if m.distinct:
         arg = exp.Distinct(expressions=[arg])
     cls = {"count": exp.Count, "sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
@@ -119,7 +119,7 @@ def _measure(m: Measure) -> exp.Expression:
 _DATES_AS_TEXT = frozenset({"sqlite", "mysql"})
 
 
-def _literal(value: Any, dialect: str = "") -> exp.Expression:
+def _literal(value: Any, dialect: str = "") -> exp.Expr:
     if isinstance(value, dt.date):
         text = value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
         if dialect in _DATES_AS_TEXT:
@@ -133,9 +133,9 @@ def _literal(value: Any, dialect: str = "") -> exp.Expression:
     return exp.Literal.string(str(value))
 
 
-def _conditions(filters: tuple[Filter, ...], dialect: str) -> list[exp.Expression]:
+def _conditions(filters: tuple[Filter, ...], dialect: str) -> list[exp.Expr]:
     """AND of the filters; equalities on one column become IN (a column equals one value)."""
-    out: list[exp.Expression] = []
+    out: list[exp.Expr] = []
     equal: dict[ColRef, list[Any]] = {}
     for f in filters:
         if f.op == "=":
@@ -150,7 +150,7 @@ def _conditions(filters: tuple[Filter, ...], dialect: str) -> list[exp.Expressio
     return out
 
 
-def _condition(f: Filter, dialect: str) -> exp.Expression:
+def _condition(f: Filter, dialect: str) -> exp.Expr:
     col, val = _col(f.col), _literal(f.value, dialect)
     ops = {"=": exp.EQ, "!=": exp.NEQ, ">": exp.GT, "<": exp.LT, ">=": exp.GTE, "<=": exp.LTE}
     if f.op == "like":
@@ -158,7 +158,7 @@ def _condition(f: Filter, dialect: str) -> exp.Expression:
     return ops[f.op](this=col, expression=val)
 
 
-def _ordered(key: exp.Expression, desc: bool, dialect: str) -> exp.Ordered:
+def _ordered(key: exp.Expr, desc: bool, dialect: str) -> exp.Ordered:
     """ORDER BY key with the dialect's own NULL placement, so no NULLS clause is printed."""
     nulls = Dialect.get_or_raise(dialect).NULL_ORDERING
     nulls_first = (nulls == "nulls_are_small" and not desc) or (nulls == "nulls_are_large" and desc)

@@ -223,24 +223,25 @@ def _numbers(tokens: list[Token], values: list[ValueLink]) -> tuple[NumberLink, 
 
 def _rank_tables(catalog: Catalog, tables: list[TableLink], cols: list[ColumnLink],
                  values: list[ValueLink]) -> tuple[TableLink, ...]:
-    score: dict[str, float] = defaultdict(float)
-    span: dict[str, tuple[int, int]] = {}
+    # A table's score: its best own mention (twice weighted), plus the best mention of each
+    # of its columns, plus its linked values.
+    best: dict[str, TableLink] = {}
     for t in tables:
-        if 2.0 * t.score > score.get(t.table + "#m", 0.0):
-            score[t.table + "#m"] = 2.0 * t.score
-            span[t.table] = (t.start, t.end)
+        if t.table not in best or t.score > best[t.table].score:
+            best[t.table] = t
     best_col: dict[tuple[str, str], float] = {}
     for c in cols:
         best_col[(c.table, c.column)] = max(best_col.get((c.table, c.column), 0.0), c.score)
-    for (t, _), s in best_col.items():
-        score[t] += s
-    for v in values:
-        score[v.table] += 1.5
     total: dict[str, float] = defaultdict(float)
-    for k, s in score.items():
-        total[k.removesuffix("#m")] += s
+    for name, t in best.items():
+        total[name] += 2.0 * t.score
+    for (name, _), s in best_col.items():
+        total[name] += s
+    for v in values:
+        total[v.table] += 1.5
     ranked = sorted(total.items(), key=lambda kv: (-kv[1], _table_order(catalog, kv[0])))
-    return tuple(TableLink(t, s, *span.get(t, (-1, -1))) for t, s in ranked)
+    return tuple(TableLink(t, s, best[t].start if t in best else -1,
+                           best[t].end if t in best else -1) for t, s in ranked)
 
 
 def _table_order(catalog: Catalog, name: str) -> int:
