@@ -203,6 +203,10 @@ def _strip(sql: str) -> str:
     return sql.strip().rstrip(";").rstrip()
 
 
+class BrokenConnection(Exception):
+    """The connection died under the statement (not the statement's fault)."""
+
+
 class LimitedBackend:
     """The `Backend` contract over a subclass's `_execute`: defaults, slots, row cap, timing."""
 
@@ -260,6 +264,19 @@ class LimitedBackend:
     def _execute(self, sql: str, fetch: int, timeout_ms: int) -> tuple[tuple[str, ...], Rows]:
         """Run `sql`, returning column names and at most `fetch` rows."""
         raise NotImplementedError
+
+    def _retry_once(self, attempt: Callable[[], tuple[tuple[str, ...], Rows]]
+                    ) -> tuple[tuple[str, ...], Rows]:
+        """Run `attempt`; if its connection broke (server restart, idle kill), once more on a
+        fresh one. The statement is read-only, so running it again is safe."""
+        try:
+            return attempt()
+        except BrokenConnection:
+            pass
+        try:
+            return attempt()
+        except BrokenConnection as e:
+            raise ExecutionError(f"lost the connection to {redact(self.url)}: {e}") from None
 
     def _close(self) -> None:
         raise NotImplementedError

@@ -10,7 +10,14 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import pymysql
 import pymysql.cursors
 
-from nl2sql.backends._limits import IdlePool, LimitedBackend, Rows, column_names, timed_out
+from nl2sql.backends._limits import (
+    BrokenConnection,
+    IdlePool,
+    LimitedBackend,
+    Rows,
+    column_names,
+    timed_out,
+)
 from nl2sql.backends.base import redact, register
 from nl2sql.errors import ConfigError, ExecutionError
 
@@ -93,16 +100,7 @@ class MySQLBackend(LimitedBackend):
         return conn
 
     def _execute(self, sql: str, fetch: int, timeout_ms: int) -> tuple[tuple[str, ...], Rows]:
-        # The server drops idle connections (wait_timeout) and restarts; the statement is
-        # read-only, so running it again on a fresh connection is safe.
-        try:
-            return self._attempt(sql, fetch, timeout_ms)
-        except _Broken:
-            pass
-        try:
-            return self._attempt(sql, fetch, timeout_ms)
-        except _Broken as e:
-            raise ExecutionError(f"lost the connection to {redact(self.url)}: {e}") from None
+        return self._retry_once(lambda: self._attempt(sql, fetch, timeout_ms))
 
     def _attempt(self, sql: str, fetch: int, timeout_ms: int) -> tuple[tuple[str, ...], Rows]:
         conn = self._pool.get()
@@ -119,7 +117,7 @@ class MySQLBackend(LimitedBackend):
             code = _code(e)
             healthy = code not in _BROKEN_CODES and not isinstance(e, pymysql.InterfaceError)
             if not healthy:
-                raise _Broken(_message(e)) from None
+                raise BrokenConnection(_message(e)) from None
             if code in _TIMEOUT_CODES:
                 raise timed_out(timeout_ms) from None
             raise ExecutionError(_message(e), code=code) from None
@@ -129,10 +127,6 @@ class MySQLBackend(LimitedBackend):
 
     def _close(self) -> None:
         self._pool.close()
-
-
-class _Broken(Exception):
-    """The connection died under the statement (not the statement's fault)."""
 
 
 def _rollback(conn: pymysql.connections.Connection) -> bool:

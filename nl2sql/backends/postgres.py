@@ -12,7 +12,7 @@ from psycopg import errors as pg_errors
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from nl2sql.backends._limits import LimitedBackend, Rows, column_names, timed_out
+from nl2sql.backends._limits import BrokenConnection, LimitedBackend, Rows, column_names, timed_out
 from nl2sql.backends.base import redact, register
 from nl2sql.errors import ConfigError, ExecutionError
 
@@ -70,16 +70,7 @@ class PostgresBackend(LimitedBackend):
         )
 
     def _execute(self, sql: str, fetch: int, timeout_ms: int) -> tuple[tuple[str, ...], Rows]:
-        # A pooled connection may have been dropped by the server (restart, idle kill);
-        # the statement is read-only, so running it again on a fresh connection is safe.
-        try:
-            return self._attempt(sql, fetch, timeout_ms)
-        except _Broken:
-            pass
-        try:
-            return self._attempt(sql, fetch, timeout_ms)
-        except _Broken as e:
-            raise ExecutionError(f"lost the connection to {redact(self.url)}: {e}") from None
+        return self._retry_once(lambda: self._attempt(sql, fetch, timeout_ms))
 
     def _attempt(self, sql: str, fetch: int, timeout_ms: int) -> tuple[tuple[str, ...], Rows]:
         try:
@@ -88,7 +79,7 @@ class PostgresBackend(LimitedBackend):
                     return _query(conn, sql, fetch, timeout_ms, self.limits.statement_timeout_ms)
                 except psycopg.OperationalError as e:
                     if conn.broken:  # the pool discards it on return
-                        raise _Broken(_message(e)) from None
+                        raise BrokenConnection(_message(e)) from None
                     raise
                 finally:
                     _rollback(conn)
@@ -104,10 +95,6 @@ class PostgresBackend(LimitedBackend):
 
     def _close(self) -> None:
         self._pool.close()
-
-
-class _Broken(Exception):
-    """The connection died under the statement (not the statement's fault)."""
 
 
 def _query(
