@@ -612,8 +612,19 @@ def _projection(s: SchemaSlice, sk: _Sketch, cues: list[Cue], mentions: list[Col
             sk.select.append(Measure(None, None))
         else:
             sk.select.append(Measure(None, _label(catalog, base)))
+    _show_ranking(sk)
     if any(c.intent == "distinct" for c in cues) and all(m.agg is None for m in sk.select):
         sk.distinct = True
+
+
+def _show_ranking(sk: _Sketch) -> None:
+    """A top-k list (k > 1) shows what it is ranked by: "成交额最高的5只股票" reads out the
+    names with their amounts."""
+    if sk.limit is None or sk.limit < 2:
+        return
+    for o in sk.order_by:
+        if o.measure.col is not None and o.measure not in sk.select:
+            sk.select.append(o.measure)
 
 
 def _which(s: SchemaSlice, sk: _Sketch, cues: list[Cue], catalog: Catalog) -> None:
