@@ -28,10 +28,14 @@ class JoinEdge:
 
 
 def _key_columns(table: Table) -> set[str]:
+    """Columns that identify the table's rows: a single-column primary key, or a column
+    named after the table (`business_id` in business, `user_id` in users, `cid` in
+    conference)."""
     keys = set(table.primary_key) if len(table.primary_key) == 1 else set()
-    base = "".join(stem(w) for w in identifier_words(table.name))
-    keys |= {c.name for c in table.columns
-             if c.name.lower().replace("_", "") in (f"{base}id", f"{base}code", f"{base}no")}
+    words = identifier_words(table.name)
+    bases = {"".join(words), "".join(stem(w) for w in words), words[0][0] if words else ""}
+    names = {f"{b}{suffix}" for b in bases if b for suffix in ("id", "code", "no")}
+    keys |= {c.name for c in table.columns if c.name.lower().replace("_", "") in names}
     return keys
 
 
@@ -48,14 +52,20 @@ def join_edges(catalog: Catalog) -> tuple[JoinEdge, ...]:
             for c, rc in zip(fk.columns, fk.ref_columns, strict=False):
                 edges.append(JoinEdge(t.name, c, ref.name, rc, True))
             linked.add(frozenset((t.name, ref.name)))
+    owners: dict[str, list[Table]] = {}
     for ref in catalog.tables:
         for key in _key_columns(ref):
-            key_col = ref.column(key)
-            for t in catalog.tables:
-                col = t.column(key)
-                if (t is ref or col is None or key_col is None
-                        or frozenset((t.name, ref.name)) in linked
-                        or col.type_class != key_col.type_class):
-                    continue
-                edges.append(JoinEdge(t.name, col.name, ref.name, key_col.name, False))
+            owners.setdefault(key.lower(), []).append(ref)
+    for key, tables in owners.items():
+        if len(tables) > 1:
+            continue  # a key name two tables claim (cid: conference or checkin?) proves nothing
+        ref = tables[0]
+        key_col = ref.column(key)
+        for t in catalog.tables:
+            col = t.column(key)
+            if (t is ref or col is None or key_col is None
+                    or frozenset((t.name, ref.name)) in linked
+                    or col.type_class != key_col.type_class):
+                continue
+            edges.append(JoinEdge(t.name, col.name, ref.name, key_col.name, False))
     return tuple(edges)
