@@ -165,13 +165,15 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     import uvicorn
 
     settings = load_settings(host=host, port=port)
+    # The service writes its own JSON access lines; uvicorn's text ones would duplicate them.
+    options: dict[str, Any] = {"host": settings.host, "port": settings.port, "access_log": False,
+                               "timeout_graceful_shutdown": settings.shutdown_grace_s}
     if workers > 1:
-        uvicorn.run("nl2sql.service.asgi:app", host=settings.host, port=settings.port,
-                    workers=workers)
+        uvicorn.run("nl2sql.service.asgi:app", workers=workers, **options)
     else:
         from nl2sql.service import build_app
 
-        uvicorn.run(build_app(settings), host=settings.host, port=settings.port)
+        uvicorn.run(build_app(settings), **options)
 
 
 @main.command()
@@ -203,11 +205,19 @@ def introspect(url: str, out_path: Path) -> None:
 @main.command()
 def settings() -> None:
     """List every setting with its environment variable, current value and help."""
-    from nl2sql.settings import Settings
+    from nl2sql.backends import redact
+    from nl2sql.settings import SECRET_SETTINGS, Settings
 
     current = load_settings()
     for name, field in Settings.model_fields.items():
-        click.echo(f"NL2SQL_{name.upper()} = {getattr(current, name)}")
+        value = getattr(current, name)
+        if name in SECRET_SETTINGS and value:
+            value = f"<{len(value)} configured, not shown>"
+        elif name == "database":
+            value = redact(value)
+        elif name == "databases":
+            value = {k: redact(v) for k, v in value.items()}
+        click.echo(f"NL2SQL_{name.upper()} = {value}")
         click.echo(f"    {field.description}")
 
 

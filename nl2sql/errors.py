@@ -10,6 +10,7 @@
     ├── GuardError           the SQL was rejected (write, unknown identifier, ...)
     └── ExecutionError       the database failed or timed out
         ├── DeadlineExceeded the request's deadline passed
+        ├── QueryTimeout     the statement ran past its time limit
         └── BackendBusy      too many queries in flight; retry later
 """
 
@@ -29,6 +30,7 @@ __all__ = [
     "InputError",
     "LinkError",
     "Nl2SqlError",
+    "QueryTimeout",
 ]
 
 
@@ -94,6 +96,14 @@ class ExecutionError(Nl2SqlError):
 
 class DeadlineExceeded(ExecutionError):
     type = "deadline_exceeded"
+    http_status = 504
+
+
+class QueryTimeout(ExecutionError):
+    """The database stopped the statement at its time limit: the query is too expensive
+    for this gateway's settings, not a server fault."""
+
+    type = "query_timeout"
     http_status = 504
 
 

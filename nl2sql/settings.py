@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from nl2sql.errors import ConfigError
 
-__all__ = ["Settings", "database_urls", "default_data_dir", "load_settings"]
+__all__ = ["SECRET_SETTINGS", "Settings", "database_urls", "default_data_dir", "load_settings"]
 
 
 def default_data_dir() -> Path:
@@ -84,6 +84,32 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `nl2sql serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `nl2sql serve` binds to.")
+    cache_size: int = Field(
+        default=1024, ge=0,
+        description="Query results kept by the service's in-process LRU cache; 0 turns it off.",
+    )
+    cache_ttl_s: float = Field(
+        default=60.0, ge=0,
+        description="Seconds a cached result is served; a changed database file also "
+        "invalidates it; 0 turns the cache off.",
+    )
+    api_keys: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description='API keys as JSON {key: {"role": "analyst"|"broadcast"|"admin", '
+        '"rate_per_s": N, "burst": N, "name": label}}; a key may be written "sha256:<hex>". '
+        "Empty: no key is asked for (development only).",
+    )
+    log_format: str = Field(
+        default="json", pattern="^(json|text)$",
+        description="Service log lines: json (one object per line, with request_id) or text.",
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1, description="Largest HTTP request body accepted; more is a 413."
+    )
+    shutdown_grace_s: float = Field(
+        default=30.0, ge=0,
+        description="On shutdown, how long in-flight requests may finish before connections close.",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -105,6 +131,10 @@ class Settings(BaseSettings):
     def database_url(self) -> str:
         """The configured database, or the demo warehouse when none is set."""
         return self.database or f"duckdb:///{self.demo_path}"
+
+
+# Settings whose values are credentials: never printed.
+SECRET_SETTINGS = frozenset({"api_keys"})
 
 
 def database_urls(settings: Settings) -> dict[str, str]:

@@ -9,9 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from nl2sql.cli import main
+from tests.paths import BENCH
 from tests.shopdb import shop_statements
-
-BENCH = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 
 
 @pytest.fixture(scope="module")

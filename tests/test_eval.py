@@ -31,8 +31,8 @@ from nl2sql.eval import (
 )
 from nl2sql.eval.compare import normalize_rows
 from nl2sql.eval.execute import ScoringDatabase
+from tests.paths import BENCH
 
-BENCH = Path("/work/shared/benchmarks")
 SPIDER_Q, SPIDER_DB = BENCH / "spider" / "questions.jsonl", BENCH / "spider" / "database"
 DEFOG_Q, DEFOG_SQLITE = BENCH / "defog" / "questions.jsonl", BENCH / "defog" / "sqlite"
 FIXTURES = Path(__file__).parent / "fixtures" / "eval"

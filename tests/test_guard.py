@@ -21,9 +21,9 @@ import nl2sql.guard.checks as checks_module
 from nl2sql.catalog.model import Catalog, Column, Table
 from nl2sql.errors import ConfigError, GuardError, InputError
 from nl2sql.guard import CHECKS, Checked, guard
+from tests.paths import BENCH
 
 FIXTURE = Path(__file__).parent / "fixtures" / "guard_cases.sql"
-BENCH = Path("/work/shared/benchmarks")
 
 CATALOG_DDL = [
     "CREATE TABLE singer (singer_id INTEGER PRIMARY KEY, name TEXT, country TEXT, age INTEGER,"

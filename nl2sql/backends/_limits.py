@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import unquote
 
 from nl2sql.backends.base import Result, redact
-from nl2sql.errors import BackendBusy, ConfigError, ExecutionError, InputError
+from nl2sql.errors import QueryTimeout, BackendBusy, ConfigError, ExecutionError, InputError
 
 __all__ = [
     "WATCHDOG",
@@ -194,8 +194,8 @@ def file_path(url: str) -> Path:
     return path
 
 
-def timed_out(timeout_ms: int) -> ExecutionError:
-    return ExecutionError(f"query timed out after {timeout_ms} ms", timeout_ms=timeout_ms)
+def timed_out(timeout_ms: int) -> QueryTimeout:
+    return QueryTimeout(f"query timed out after {timeout_ms} ms", timeout_ms=timeout_ms)
 
 
 def _strip(sql: str) -> str:

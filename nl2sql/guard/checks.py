@@ -3,7 +3,7 @@
 Each returns the (possibly rewritten) tree or raises GuardError with a `reason` code:
 syntax_error, empty, multiple_statements, not_a_query, not_read_only, denied_function,
 unknown_table, unknown_column, ambiguous_column, cross_join, too_many_columns, unsupported,
-too_complex.
+too_complex, too_expensive.
 Adding a policy is adding a function to CHECKS.
 """
 
@@ -26,8 +26,12 @@ from nl2sql.guard.policy import (
     CASE_SENSITIVE_NAMES,
     MAX_CROSS_JOIN_TABLES,
     MAX_OUTPUT_COLUMNS,
+    MAX_QUERY_NODES,
+    MAX_SET_OPERATIONS,
+    MAX_SIZE_ARGUMENT,
     QUERY_ROOTS,
     RESERVED_WORDS,
+    SIZE_FUNCTIONS,
     WRITE_NODES,
     is_denied_function,
 )
@@ -36,6 +40,7 @@ from nl2sql.guard.resolve import Problem, output_names, resolve_columns, source_
 __all__ = [
     "CHECKS",
     "Check",
+    "check_size",
     "check_columns",
     "check_cross_joins",
     "check_functions",
@@ -65,6 +70,8 @@ _KEYWORDS: dict[type[exp.Expr], str] = {
 
 def parse_statement(sql: str, ctx: Context) -> exp.Expr:
     """Parse `sql` into exactly one statement; a trailing `;` or comment is fine."""
+    if "\x00" in sql:
+        raise reject("syntax_error", "SQL must not contain NUL characters.")
     try:
         statements = [s for s in sqlglot.parse(sql, read=ctx.read) if s is not None]
     except ParseError as e:
@@ -119,6 +126,38 @@ def check_query_root(tree: exp.Expr, ctx: Context) -> exp.Expr:
             keyword=word,
         )
     raise reject("not_a_query", f"{word} is not a query: only SELECT queries may run.", keyword=word)
+
+
+def check_size(tree: exp.Expr, ctx: Context) -> exp.Expr:
+    """Bounded work before any deeper check: node and set-operation counts, and no
+    function asked to build a giant value or series (repeat('x', 1e9), zeroblob(1e9))."""
+    nodes = 0
+    for node in tree.walk():
+        nodes += 1
+        if nodes > MAX_QUERY_NODES:
+            raise reject("too_complex", f"The query has more than {MAX_QUERY_NODES} parts.")
+    set_ops = sum(1 for _ in tree.find_all(exp.SetOperation))
+    if set_ops > MAX_SET_OPERATIONS:
+        raise reject("too_complex",
+                     f"The query combines {set_ops + 1} SELECTs; at most "
+                     f"{MAX_SET_OPERATIONS + 1} are allowed.")
+    for func in tree.find_all(exp.Func):
+        name = _func_name(func).lower()
+        if name not in SIZE_FUNCTIONS:
+            continue
+        for arg in func.find_all(exp.Literal):
+            if not arg.is_string and _number(arg.this) > MAX_SIZE_ARGUMENT:
+                raise reject("too_expensive",
+                             f"{name}() with {arg.this} would build a value or series too "
+                             f"large to return (limit {MAX_SIZE_ARGUMENT:,}).", keyword=name)
+    return tree
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
 
 
 def check_projections(tree: exp.Expr, ctx: Context) -> exp.Expr:
@@ -527,6 +566,7 @@ def _position(node: exp.Expr) -> dict[str, int]:
 
 
 CHECKS: tuple[Check, ...] = (
+    check_size,
     check_query_root,
     check_projections,
     check_read_only,

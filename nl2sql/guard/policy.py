@@ -16,6 +16,10 @@ __all__ = [
     "KEYWORD_VALUES",
     "MAX_CROSS_JOIN_TABLES",
     "MAX_OUTPUT_COLUMNS",
+    "MAX_QUERY_NODES",
+    "MAX_SET_OPERATIONS",
+    "MAX_SIZE_ARGUMENT",
+    "SIZE_FUNCTIONS",
     "PSEUDO_COLUMNS",
     "QUERY_ROOTS",
     "RESERVED_WORDS",
@@ -26,6 +30,15 @@ __all__ = [
 # A FROM with more independent (unjoined) pieces than this is a runaway cartesian product.
 MAX_CROSS_JOIN_TABLES = 4
 MAX_OUTPUT_COLUMNS = 200
+# Bounds on the work a query may ask of the guard itself and of the database.
+MAX_QUERY_NODES = 5000
+MAX_SET_OPERATIONS = 64
+MAX_SIZE_ARGUMENT = 1_000_000
+# Functions whose numeric arguments size a value or a row series.
+SIZE_FUNCTIONS: frozenset[str] = frozenset({
+    "repeat", "replicate", "space", "lpad", "rpad", "randomblob", "zeroblob", "printf",
+    "format", "generate_series", "range", "exploding_generate_series", "array_fill",
+})
 
 # Roots a statement may have; WITH hangs off these in sqlglot's tree.
 QUERY_ROOTS: tuple[type[exp.Expr], ...] = (exp.Select, exp.SetOperation)
@@ -53,6 +66,9 @@ DENIED_FUNCTIONS: dict[str, tuple[str, ...]] = {
         "pg_create_*_slot", "pg_drop_replication_slot", "pg_notify", "pg_import_system_collations",
         "set_config", "nextval", "setval", "query_to_xml*", "cursor_to_xml*", "table_to_xml*",
         "schema_to_xml*", "database_to_xml*", "txid_current", "pg_current_xact_id",
+        # server facts that help an attacker, not an analyst
+        "current_setting", "inet_server_*", "inet_client_*", "pg_backend_pid",
+        "pg_postmaster_start_time", "pg_conf_load_time",
     ),
     "duckdb": (
         "read_csv*", "read_parquet", "parquet_*", "read_json*", "read_ndjson*", "read_text",
@@ -60,6 +76,7 @@ DENIED_FUNCTIONS: dict[str, tuple[str, ...]] = {
         "sqlite_attach", "postgres_*", "mysql_*", "query", "query_table", "getenv",
         "duckdb_secrets", "which_secret", "install", "load", "attach", "detach", "httpfs*",
         "st_read*", "write_*", "checkpoint", "force_checkpoint", "nextval", "setval",
+        "sleep*", "pg_sleep*", "current_setting", "duckdb_settings", "duckdb_extensions",
     ),
     "sqlite": (
         "load_extension", "readfile", "writefile", "fts3_tokenizer", "edit", "fsdir",
