@@ -6,7 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-__all__ = ["AskRequest", "AskResponse", "ErrorBody", "ErrorResponse", "SqlRequest"]
+__all__ = [
+    "AskRequest", "AskResponse", "CacheClearResponse", "ErrorBody", "ErrorResponse", "SqlRequest",
+]
 
 
 class AskRequest(BaseModel):
@@ -35,11 +37,17 @@ class AskResponse(BaseModel):
     timings_ms: dict[str, float]
     evidence: list[str]
     database: str
+    cached: bool = Field(default=False, description="The rows came from the result cache.")
+
+
+class CacheClearResponse(BaseModel):
+    cleared: int = Field(description="Cached results dropped.")
 
 
 class ErrorBody(BaseModel):
     type: str
     message: str
+    request_id: str | None = Field(default=None, description="Echo of X-Request-ID.")
     model_config = {"extra": "allow"}
 
 

@@ -1,0 +1,140 @@
+"""The result cache: guarded SQL + database + data version -> Result, for a while.
+
+`ResultCache` is the tiny interface (string keys, so a Redis implementation can share them);
+`LruTtlCache` is the in-process one; `CachedBackend` puts a cache in front of any Backend.
+The key is built from the SQL the guard produced, which sqlglot has already normalized
+(keyword case, spacing, comments), so different spellings of one query share an entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from nl2sql.backends import Backend, Result
+
+__all__ = ["CachedBackend", "LruTtlCache", "ResultCache", "cache_key", "data_version"]
+
+# Results of these change on every run, so caching them would be wrong, not just stale.
+_VOLATILE = re.compile(r"\b(RANDOM|RAND|RANDOMBLOB|UUID|GEN_RANDOM_UUID|UUIDV4)\s*\(", re.I)
+
+
+class ResultCache(Protocol):
+    """Where results are kept between requests."""
+
+    def get(self, key: str) -> Result | None: ...
+
+    def put(self, key: str, value: Result) -> None: ...
+
+    def clear(self) -> int: ...
+
+
+class LruTtlCache:
+    """At most `size` results, each served for `ttl_s` seconds; least recently used go first.
+
+    >>> c = LruTtlCache(size=1, ttl_s=60)
+    >>> c.put("a", Result(("x",), [(1,)])); c.put("b", Result(("x",), [(2,)]))
+    >>> c.get("a") is None, c.get("b").rows
+    (True, [(2,)])
+    """
+
+    def __init__(self, size: int, ttl_s: float, clock: Callable[[], float] = time.monotonic):
+        self.size, self.ttl_s, self._clock = size, ttl_s, clock
+        self._items: OrderedDict[str, tuple[float, Result]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Result | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            if item[0] <= self._clock():
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return item[1]
+
+    def put(self, key: str, value: Result) -> None:
+        with self._lock:
+            self._items[key] = (self._clock() + self.ttl_s, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> int:
+        """Drop every entry; returns how many there were."""
+        with self._lock:
+            n = len(self._items)
+            self._items.clear()
+            return n
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def cache_key(database: str, sql: str, max_rows: int | None, version: str) -> str:
+    """A fixed-length key for one query on one version of one database."""
+    raw = json.dumps([database, sql, max_rows, version], ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def data_version(url: str) -> str:
+    """A cheap fingerprint of the data: size and mtime of a database file and its WAL.
+
+    Server databases (PostgreSQL, MySQL) give "" and rely on the TTL alone.
+    """
+    scheme, _, rest = url.partition("://")
+    if scheme not in ("duckdb", "sqlite"):
+        return ""
+    path = "/" + rest.split("?", 1)[0].lstrip("/") if rest.startswith("/") else rest
+    parts = []
+    for p in (path, path + ".wal", path + "-wal"):
+        try:
+            st = os.stat(p)
+        except OSError:
+            continue
+        parts.append(f"{st.st_size}:{st.st_mtime_ns}")
+    return "|".join(parts)
+
+
+class CachedBackend:
+    """A Backend whose `run` answers a repeated query from `cache`.
+
+    `on_lookup(hit)` is told about every lookup (metrics, the response's `cached` flag).
+    Everything else is the wrapped backend's.
+    """
+
+    def __init__(self, inner: Backend, cache: ResultCache, database: str,
+                 on_lookup: Callable[[bool], None] | None = None) -> None:
+        self.inner, self.cache, self.database = inner, cache, database
+        self.dialect, self.url = inner.dialect, inner.url
+        self._on_lookup = on_lookup or (lambda hit: None)
+
+    def run(self, sql: str, *, max_rows: int | None = None,
+            timeout_ms: int | None = None) -> Result:
+        if _VOLATILE.search(sql):
+            return self.inner.run(sql, max_rows=max_rows, timeout_ms=timeout_ms)
+        key = cache_key(self.database, sql, max_rows, data_version(self.url))
+        hit = self.cache.get(key)
+        self._on_lookup(hit is not None)
+        if hit is not None:
+            return hit
+        result = self.inner.run(sql, max_rows=max_rows, timeout_ms=timeout_ms)
+        self.cache.put(key, result)
+        return result
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for attributes not defined here (limits, pool stats, ...).
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
