@@ -6,15 +6,17 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import lru_cache
 
 from nl2sql.answer import Answer, sentence
 from nl2sql.backends import Backend, open_backend
 from nl2sql.catalog.model import Catalog
-from nl2sql.errors import DeadlineExceeded, InputError
+from nl2sql.errors import DeadlineExceeded, InputError, LinkError
 from nl2sql.generate import Candidate, propose
 from nl2sql.generate.plan import Measure
 from nl2sql.guard import guard
 from nl2sql.link import SchemaIndex, link
+from nl2sql.link.retrieve import TableRetriever
 from nl2sql.link.values import collect_entity_values
 from nl2sql.settings import Settings, load_settings
 from nl2sql.text import has_cjk
@@ -36,7 +38,15 @@ class Gateway:
         self.backend = backend
         self.catalog = catalog
         self.settings = settings
-        self.index = SchemaIndex.build(catalog, collect_entity_values(catalog, backend))
+        # Large catalogs are narrowed to the tables a question needs before linking; small
+        # ones are linked whole, with the entity names read from the database.
+        self.retriever: TableRetriever | None = None
+        if len(catalog.tables) > settings.retrieval_min_tables:
+            self.retriever = TableRetriever.build(catalog)
+            self.index = None
+            self._subindex = lru_cache(maxsize=256)(self._build_subindex)
+        else:
+            self.index = SchemaIndex.build(catalog, collect_entity_values(catalog, backend))
 
     @classmethod
     def open(cls, url: str | None = None, settings: Settings | None = None,
@@ -68,11 +78,28 @@ class Gateway:
         timings: dict[str, float] = {}
         start = time.perf_counter()
         with _timed(timings, "link"):
-            linked = link(self.index, question)
+            index, retrieved = self._index_for(question)
+            linked = link(index, question)
         with _timed(timings, "generate"):
-            candidate = propose(linked, self.catalog)
+            candidate = propose(linked, index.catalog)
         answer = self._run(question, candidate, linked.lang, timings, start, deadline_ms)
-        return replace(answer, evidence=tuple(linked.evidence()))
+        return replace(answer, evidence=tuple(retrieved + linked.evidence()))
+
+    def _index_for(self, question: str) -> tuple[SchemaIndex, list[str]]:
+        """The linking index for this question, and the retrieval evidence behind it."""
+        if self.retriever is None:
+            assert self.index is not None
+            return self.index, []
+        hits = self.retriever.retrieve(question, k=self.settings.retrieval_k)
+        if not hits:
+            raise LinkError("no table of this database matches the question",
+                            reason="nothing_retrieved")
+        evidence = [f"retrieved {h.name} ({h.score:.2f})" for h in hits]
+        return self._subindex(frozenset(h.name for h in hits)), evidence
+
+    def _build_subindex(self, names: frozenset[str]) -> SchemaIndex:
+        tables = tuple(t for t in self.catalog.tables if t.name in names)
+        return SchemaIndex.build(Catalog(self.catalog.dialect, tables, self.catalog.source))
 
     def run_sql(self, sql: str, *, deadline_ms: int | None = None) -> Answer:
         """Guard and run SQL a person wrote or edited (read in the backend's dialect)."""

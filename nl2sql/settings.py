@@ -82,6 +82,14 @@ class Settings(BaseSettings):
         ge=0,
         description="Distinct values kept per low-cardinality text column for value linking.",
     )
+    retrieval_min_tables: int = Field(
+        default=50, ge=1,
+        description="Catalogs with more tables than this are narrowed by table retrieval "
+        "(BM25 over names, comments, values) before linking each question.",
+    )
+    retrieval_k: int = Field(
+        default=10, ge=1, le=100, description="Tables kept per question by table retrieval."
+    )
     host: str = Field(default="127.0.0.1", description="Address `nl2sql serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `nl2sql serve` binds to.")
     cache_size: int = Field(

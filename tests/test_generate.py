@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from nl2sql.errors import GenerationError
+from nl2sql.errors import GenerationError, LinkError
 from nl2sql.pipeline import Gateway
+from nl2sql.settings import load_settings
 from tests.shopdb import shop_statements
 
 CASES = [json.loads(line) for line in
@@ -18,11 +20,20 @@ CASES = [json.loads(line) for line in
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory, write_sql) -> tuple[Gateway, str]:
+def shop_path(tmp_path_factory: pytest.TempPathFactory, write_sql) -> str:
     path = tmp_path_factory.mktemp("shop") / "shop.duckdb"
     write_sql(f"duckdb:///{path}", shop_statements())
-    gateway = Gateway.open(f"duckdb:///{path}")
-    yield gateway, str(path)
+    return str(path)
+
+
+@pytest.fixture(scope="module", params=["whole catalog", "retrieval first"])
+def shop(request: pytest.FixtureRequest, shop_path: str) -> Iterator[tuple[Gateway, str]]:
+    """The same database linked whole, and narrowed by table retrieval as large ones are."""
+    min_tables = 1 if request.param == "retrieval first" else 50
+    gateway = Gateway.open(f"duckdb:///{shop_path}",
+                           load_settings(retrieval_min_tables=min_tables))
+    assert (gateway.retriever is not None) == (request.param == "retrieval first")
+    yield gateway, shop_path
     gateway.close()
 
 
@@ -42,7 +53,7 @@ def test_parser_answers_like_gold(shop: tuple[Gateway, str], case: dict) -> None
 
 def test_unlinkable_question_is_an_honest_cannot_answer(shop: tuple[Gateway, str]) -> None:
     gateway, _ = shop
-    with pytest.raises(GenerationError) as e:
+    with pytest.raises((GenerationError, LinkError)) as e:
         gateway.ask("what's the weather like on mars")
     assert e.value.type == "cannot_answer"
 
