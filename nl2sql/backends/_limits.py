@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import unquote
 
 from nl2sql.backends.base import Result, redact
-from nl2sql.errors import QueryTimeout, BackendBusy, ConfigError, ExecutionError, InputError
+from nl2sql.errors import BackendBusy, ConfigError, ExecutionError, InputError, QueryTimeout
 
 __all__ = [
     "WATCHDOG",

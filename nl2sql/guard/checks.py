@@ -131,9 +131,7 @@ def check_query_root(tree: exp.Expr, ctx: Context) -> exp.Expr:
 def check_size(tree: exp.Expr, ctx: Context) -> exp.Expr:
     """Bounded work before any deeper check: node and set-operation counts, and no
     function asked to build a giant value or series (repeat('x', 1e9), zeroblob(1e9))."""
-    nodes = 0
-    for node in tree.walk():
-        nodes += 1
+    for nodes, _ in enumerate(tree.walk(), 1):
         if nodes > MAX_QUERY_NODES:
             raise reject("too_complex", f"The query has more than {MAX_QUERY_NODES} parts.")
     set_ops = sum(1 for _ in tree.find_all(exp.SetOperation))
