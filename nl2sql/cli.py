@@ -180,26 +180,34 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
 @click.argument("url")
 @click.option("--out", "out_path", type=click.Path(path_type=Path), required=True,
               help="Catalog file to write (JSON).")
+@click.option("--refresh", is_flag=True,
+              help="Start from the existing --out file: only tables whose DDL changed are "
+              "profiled again.")
 @friendly_errors
-def introspect(url: str, out_path: Path) -> None:
+def introspect(url: str, out_path: Path, refresh: bool) -> None:
     """Read the schema of the database at URL into a catalog file."""
     from nl2sql.backends import open_backend
     from nl2sql.catalog.introspect import introspect as run_introspect
-    from nl2sql.catalog.store import save_catalog
+    from nl2sql.catalog.store import load_catalog, save_catalog
 
     settings = load_settings()
+    previous = load_catalog(out_path) if refresh and out_path.exists() else None
     backend = open_backend(url)
     try:
         with progress_bar() as bar:
             task = bar.add_task("introspecting", total=1.0)
-            catalog = run_introspect(backend, value_index_limit=settings.value_index_limit,
+            catalog = run_introspect(backend, **settings.introspect_options(),
+                                     previous=previous,
                                      progress=lambda stage, done: bar.update(
                                          task, completed=done, description=stage))
     finally:
         backend.close()
     save_catalog(catalog, out_path)
     cols = sum(len(t.columns) for t in catalog.tables)
-    err.print(f"wrote {out_path}: {len(catalog.tables)} tables, {cols} columns")
+    err.print(f"wrote {out_path}: {len(catalog.tables)} tables, {cols} columns, "
+              f"{len(catalog.relationships)} inferred keys, {len(catalog.problems)} problems")
+    for problem in catalog.problems[:20]:
+        err.print(f"  {problem.table} ({problem.stage}): {problem.message}")
 
 
 @main.command()
@@ -250,6 +258,31 @@ def eval_cmd(questions: Path, databases: Path | None, predictions: Path | None,
     evaluate(questions, databases, predictions=predictions,
              postgres_url_template=postgres_url_template, db_ids=list(db_ids) or None,
              limit=limit, timeout_s=timeout_s, make_predictor=gateway_factory(settings))
+
+
+@demo.command("enterprise")
+@click.option("--tables", type=int, default=10_000, show_default=True,
+              help="Number of tables to generate.")
+@click.option("--target", required=True,
+              help="postgresql://... (an existing database) or a DuckDB file to create.")
+@click.option("--rows", type=int, default=5, show_default=True, help="Rows per table.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Random seed.")
+@click.option("--replace", "replace_existing", is_flag=True,
+              help="Drop the generated tables (PostgreSQL) or the file (DuckDB) if present.")
+@friendly_errors
+def demo_enterprise(tables: int, target: str, rows: int, seed: int,
+                    replace_existing: bool) -> None:
+    """Create an enterprise-scale warehouse schema (finance, brokerage, risk, HR, CRM, ops)."""
+    from nl2sql.demo.enterprise import enterprise_catalog, load_enterprise
+
+    catalog = enterprise_catalog(tables, seed=seed)
+    with progress_bar() as bar:
+        task = bar.add_task("loading", total=1.0)
+        load_enterprise(catalog, target, rows_per_table=rows, replace_existing=replace_existing,
+                        progress=lambda stage, done: bar.update(task, completed=done,
+                                                                description=stage))
+    cols = sum(len(t.columns) for t in catalog.tables)
+    err.print(f"created {len(catalog.tables)} tables, {cols} columns in {target}")
 
 
 if __name__ == "__main__":

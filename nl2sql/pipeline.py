@@ -63,7 +63,7 @@ class Gateway:
             max_rows=settings.max_rows,
         )
         try:
-            catalog = catalog or introspect(backend, value_index_limit=settings.value_index_limit)
+            catalog = catalog or introspect(backend, **settings.introspect_options())
             return cls(backend, catalog, settings)
         except BaseException:
             backend.close()

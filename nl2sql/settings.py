@@ -82,6 +82,16 @@ class Settings(BaseSettings):
         ge=0,
         description="Distinct values kept per low-cardinality text column for value linking.",
     )
+    sample_rows: int = Field(
+        default=10_000, ge=1,
+        description="Rows read per table when profiling where engine statistics don't cover it.",
+    )
+    introspect_workers: int = Field(
+        default=2, ge=1, description="Tables profiled at once during introspection."
+    )
+    profile_budget_ms: int = Field(
+        default=5_000, ge=1, description="Time limit of one table's profiling query."
+    )
     retrieval_min_tables: int = Field(
         default=50, ge=1,
         description="Catalogs with more tables than this are narrowed by table retrieval "
@@ -129,6 +139,12 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return init_settings, env_settings, _TomlFile(settings_cls)
+
+    def introspect_options(self) -> dict[str, Any]:
+        """Keyword arguments for nl2sql.catalog.introspect from these settings."""
+        return {"value_index_limit": self.value_index_limit, "sample_rows": self.sample_rows,
+                "workers": self.introspect_workers,
+                "profile_budget_ms": self.profile_budget_ms}
 
     @property
     def demo_path(self) -> Path:

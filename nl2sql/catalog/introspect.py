@@ -2,13 +2,17 @@
 
 Structure comes from one batched catalog query per kind (tables, columns, primary keys,
 foreign keys) for the whole database, never one round trip per table; each dialect's
-queries are data in `QUERIES`. Then one bounded query per table samples values: the
-distinct values of low-cardinality text columns (the value index used for linking) and
-a few examples of every column, from at most `sample_rows` rows of the table.
+queries are data in `QUERIES`. Each table gets a DDL fingerprint from those rows, so a
+refresh (`previous=`) re-profiles only the tables whose DDL changed. Profiling (see
+`catalog.profile`) reads engine statistics in one more batched query, then at most one
+bounded query per table not covered by them, in parallel within the backend's
+concurrency. Relationships are inferred last (see `catalog.relations`). A table that
+fails any step is listed in `Catalog.problems` and kept with what could be read.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -19,10 +23,19 @@ import sqlglot
 from sqlglot import exp
 
 from nl2sql.backends.base import Backend, open_backend, redact
-from nl2sql.catalog.model import Catalog, Column, ForeignKey, Table
+from nl2sql.catalog.model import Catalog, Column, ForeignKey, Problem, Table
+from nl2sql.catalog.profile import (
+    TableStats,
+    check_positive,
+    profile_table,
+    read_statistics,
+    sample_sql,
+    sample_table,
+)
 from nl2sql.errors import CatalogError, ConfigError, ExecutionError
 
-__all__ = ["QUERIES", "CatalogQueries", "introspect", "introspect_url"]
+__all__ = ["QUERIES", "CatalogQueries", "fingerprint", "introspect", "introspect_url",
+           "sample_sql", "sample_table"]
 
 _log = logging.getLogger(__name__)
 
@@ -30,16 +43,8 @@ Progress = Callable[[str, float], None]
 
 # Catalog queries may return many rows (one per column of every table): allow plenty.
 _CATALOG_ROWS = 5_000_000
-_SAMPLES = 3
-# Longer values are no use for linking a spoken phrase; such a column gets no value index.
-_MAX_VALUE_CHARS = 200
-_SAMPLE_CHARS = 120
-# SQLite allows at most 500 terms in a compound SELECT: wider tables take several queries.
-_COLUMNS_PER_QUERY = 200
-_SAMPLEABLE = frozenset({"number", "text", "date", "datetime", "boolean"})
-# Nested or exotic types (arrays, structs, maps, geometry) are not grouped and cast safely.
-_NESTED = ("[", "struct", "map(", "list", "array", "union", "geometry", "json")
-
+# Whole-database statistics cost one big query; a refresh of a few tables names them.
+_NAMED_STATS = 1000
 
 @dataclass(frozen=True)
 class CatalogQueries:
@@ -209,8 +214,11 @@ def introspect(
     schemas: Sequence[str] | None = None,
     progress: Progress | None = None,
     workers: int = 2,
+    previous: Catalog | None = None,
+    profile_budget_ms: int = 5000,
+    relationships: bool = True,
 ) -> Catalog:
-    """Read tables, views, columns, keys and comments, then sample values table by table.
+    """Read tables, views, columns, keys and comments, then profile them table by table.
 
     Args:
         value_index_limit: keep a text column's distinct values when it has at most this many.
@@ -218,23 +226,112 @@ def introspect(
         schemas: schemas to read; default `public` (PostgreSQL), the current database
             (MySQL), the current schema (DuckDB), `main` (SQLite).
         progress: called with (message, fraction done).
-        workers: tables sampled at once; keep it at most the backend's max_concurrency.
+        workers: tables profiled at once; at most the backend's max_concurrency.
+        previous: an earlier catalog of this database: tables whose DDL fingerprint is
+            unchanged (and that had no problem) keep their profile and are not read again.
+        profile_budget_ms: time limit of each table's profiling query.
+        relationships: infer join keys beyond the declared foreign keys.
     """
     queries = QUERIES.get(backend.dialect)
     if queries is None:
         raise CatalogError(f"cannot introspect dialect {backend.dialect!r}; "
                            f"known: {', '.join(sorted(QUERIES))}")
+    for name, value in (("value_index_limit", value_index_limit), ("sample_rows", sample_rows),
+                        ("workers", workers), ("profile_budget_ms", profile_budget_ms)):
+        check_positive(name, value)
     report = progress or _quiet
     report("reading the catalog", 0.0)
-    drafts = _read_structure(backend, queries, _schema_list(backend.dialect, schemas, queries))
-    tables = [_finish(d, drafts) for d in drafts.values() if d.columns]
-    workers = min(workers, getattr(backend, "max_concurrency", workers))
-    sampled: list[Table] = []
-    for i, table in enumerate(_sample_all(backend, tables, value_index_limit, sample_rows, workers)):
-        sampled.append(table)
-        report(f"sampled {table.name}", (i + 1) / max(len(tables), 1))
+    schema_list = _schema_list(backend.dialect, schemas, queries)
+    problems: list[Problem] = []
+    drafts = _read_structure(backend, queries, schema_list, problems)
+    tables = [_finish(d, drafts, problems) for d in drafts.values() if d.columns]
+    kept, todo = _unchanged(tables, previous)
+    if previous is not None:  # what was found about kept tables still holds
+        kept_names = {name for _, name in kept}
+        problems += [p for p in previous.problems
+                     if p.table in kept_names and p.stage == "type"]
+    report(f"read {len(tables)} tables; profiling {len(todo)}", 0.05)
+    named = todo if len(todo) < min(len(tables), _NAMED_STATS) else None
+    stats = read_statistics(backend, schema_list, named) if todo else {}
+    workers = max(1, min(workers, getattr(backend, "max_concurrency", workers)))
+    profiled: dict[tuple[str, str], Table] = {}
+    jobs = _profile_all(backend, todo, stats, workers, value_index_limit=value_index_limit,
+                        sample_rows=sample_rows, budget_ms=profile_budget_ms)
+    for i, (table, found) in enumerate(jobs):
+        profiled[(table.schema, table.name)] = table
+        problems += found
+        report(f"profiled {table.name}", 0.05 + 0.85 * (i + 1) / max(len(todo), 1))
+    catalog = Catalog(
+        dialect=backend.dialect, source=redact(backend.url), problems=tuple(problems),
+        tables=tuple(kept.get((t.schema, t.name)) or profiled[(t.schema, t.name)]
+                     for t in tables),
+    )
+    if relationships:
+        report("inferring relationships", 0.9)
+        catalog = _with_relationships(catalog, backend, previous, set(profiled), workers)
     report("done", 1.0)
-    return Catalog(dialect=backend.dialect, tables=tuple(sampled), source=redact(backend.url))
+    return catalog
+
+
+def _with_relationships(
+    catalog: Catalog, backend: Backend, previous: Catalog | None,
+    changed: set[tuple[str, str]], workers: int,
+) -> Catalog:
+    from nl2sql.catalog.relations import infer_relationships
+
+    changed_names = {name for _, name in changed}
+    found, problems = infer_relationships(catalog, backend, previous=previous,
+                                          changed=changed_names, workers=workers)
+    return replace(catalog, relationships=found, problems=catalog.problems + tuple(problems))
+
+
+def _unchanged(
+    tables: list[Table], previous: Catalog | None
+) -> tuple[dict[tuple[str, str], Table], list[Table]]:
+    """Tables to keep from `previous` (same fingerprint, no problem), and the rest."""
+    if previous is None:
+        return {}, tables
+    old = {(t.schema, t.name): t for t in previous.tables if t.fingerprint}
+    troubled = {p.table for p in previous.problems if p.stage == "profile"}
+    kept: dict[tuple[str, str], Table] = {}
+    todo = []
+    for t in tables:
+        before = old.get((t.schema, t.name))
+        if before is not None and before.fingerprint == t.fingerprint \
+                and t.name not in troubled:
+            kept[(t.schema, t.name)] = before
+        else:
+            todo.append(t)
+    return kept, todo
+
+
+def _profile_all(
+    backend: Backend, tables: list[Table], stats: dict[tuple[str, str], TableStats],
+    workers: int, **options: Any,
+) -> Iterator[tuple[Table, list[Problem]]]:
+    def one(table: Table) -> tuple[Table, list[Problem]]:
+        return profile_table(backend, table, stats=stats.get((table.schema, table.name)),
+                             value_index_limit=options["value_index_limit"],
+                             sample_rows=options["sample_rows"], budget_ms=options["budget_ms"])
+
+    if workers <= 1 or len(tables) <= 1:
+        yield from map(one, tables)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nl2sql-profile") as pool:
+        yield from pool.map(one, tables)
+
+
+def fingerprint(table: Table) -> str:
+    """A hash of the table's DDL: kind, comment, columns (name, type, nullability,
+    comment) and keys. Profiles and row counts do not change it.
+
+    >>> fingerprint(Table("t", (Column("a", "INT"),))) == fingerprint(Table("t", (Column("a", "INT"),), row_count=5))
+    True
+    """
+    parts = [table.kind, table.comment, repr(table.primary_key)]
+    parts += [f"{c.name}\x1f{c.type}\x1f{c.nullable}\x1f{c.comment}" for c in table.columns]
+    parts += [f"{fk.columns}>{fk.ref_table}{fk.ref_columns}" for fk in table.foreign_keys]
+    return hashlib.blake2b("\x1e".join(parts).encode(), digest_size=8).hexdigest()
 
 
 def introspect_url(url: str, **options: Any) -> Catalog:
@@ -273,13 +370,14 @@ def _fetch(backend: Backend, sql: str, schemas: str, what: str) -> list[tuple[An
 
 
 def _read_structure(
-    backend: Backend, q: CatalogQueries, schemas: str
+    backend: Backend, q: CatalogQueries, schemas: str, problems: list[Problem]
 ) -> dict[tuple[str, str], _Draft]:
     drafts = {
         (s, t): _Draft(s, t, "view" if kind == "view" else "table", comment or "", _int(rows))
         for s, t, kind, comment, rows, *_ in _fetch(backend, q.tables, schemas, "tables")
     }
-    for s, t, name, type_, nullable, comment, *_ in _columns(backend, q, schemas, drafts):
+    for s, t, name, type_, nullable, comment, *_ in _columns(backend, q, schemas, drafts,
+                                                             problems):
         if (d := drafts.get((s, t))) is not None:
             d.columns.append(Column(name, str(type_ or ""), bool(nullable), comment or ""))
     for s, t, name, *_ in _fetch(backend, q.primary_keys, schemas, "primary keys"):
@@ -296,7 +394,8 @@ def _read_structure(
 
 
 def _columns(
-    backend: Backend, q: CatalogQueries, schemas: str, drafts: dict[tuple[str, str], _Draft]
+    backend: Backend, q: CatalogQueries, schemas: str, drafts: dict[tuple[str, str], _Draft],
+    problems: list[Problem],
 ) -> list[tuple[Any, ...]]:
     """Every column in one query; table by table only if that fails and the dialect can."""
     try:
@@ -313,6 +412,7 @@ def _columns(
                                 max_rows=_CATALOG_ROWS).rows
         except ExecutionError as e:
             _log.warning("%s: columns not readable, table skipped: %s", name, e.message)
+            problems.append(Problem(name, "structure", f"columns not readable: {e.message}"))
     if drafts and not rows:
         raise failure  # not one broken object: the database itself fails
     return rows
@@ -344,29 +444,44 @@ def _comments(node: exp.Expression) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _finish(draft: _Draft, drafts: dict[tuple[str, str], _Draft]) -> Table:
-    """The frozen Table: key flags on columns, DDL comments, foreign keys resolved."""
+def _finish(
+    draft: _Draft, drafts: dict[tuple[str, str], _Draft], problems: list[Problem]
+) -> Table:
+    """The frozen Table: key flags on columns, DDL comments, foreign keys resolved, and
+    its DDL fingerprint."""
     pk = {name.lower() for name in draft.primary_key}
     columns = tuple(
-        replace(c, primary_key=c.name.lower() in pk,
-                comment=c.comment or draft.ddl_comments.get(c.name, ""))
+        _keyed(c, c.name.lower() in pk, c.comment or draft.ddl_comments.get(c.name, ""))
         for c in draft.columns
     )
-    return Table(
+    table = Table(
         name=draft.name, columns=columns, schema=draft.schema, comment=draft.comment,
         kind="view" if draft.kind == "view" else "table", row_count=draft.row_estimate,
         primary_key=tuple(draft.primary_key),
-        foreign_keys=tuple(_foreign_keys(draft, drafts)),
+        foreign_keys=tuple(_foreign_keys(draft, drafts, problems)),
     )
+    return replace(table, fingerprint=fingerprint(table))
 
 
-def _foreign_keys(draft: _Draft, drafts: dict[tuple[str, str], _Draft]) -> Iterator[ForeignKey]:
+def _keyed(column: Column, primary_key: bool, comment: str) -> Column:
+    if (primary_key, comment) == (column.primary_key, column.comment):
+        return column
+    return replace(column, primary_key=primary_key, comment=comment)
+
+
+def _foreign_keys(
+    draft: _Draft, drafts: dict[tuple[str, str], _Draft], problems: list[Problem]
+) -> Iterator[ForeignKey]:
     groups: dict[Any, list[tuple[Any, ...]]] = {}
     for key_id, *rest in draft.fk_rows:
         groups.setdefault(key_id, []).append(tuple(rest))
     for rows in groups.values():
         fk = _resolve(draft, rows, drafts)
-        if fk is not None:
+        if fk is None:
+            problems.append(Problem(draft.name, "structure",
+                                    f"foreign key to {rows[0][2]} skipped: no such table or "
+                                    "column"))
+        else:
             yield fk
 
 
@@ -405,113 +520,3 @@ def _find_table(drafts: dict[tuple[str, str], _Draft], schema: str, name: str) -
 
 def _spelling(names: Iterable[str]) -> dict[str, str]:
     return {n.lower(): n for n in names}
-
-
-def _sample_all(
-    backend: Backend, tables: list[Table], limit: int, sample_rows: int, workers: int
-) -> Iterator[Table]:
-    def one(table: Table) -> Table:
-        return sample_table(backend, table, value_index_limit=limit, sample_rows=sample_rows)
-
-    if workers <= 1 or len(tables) <= 1:
-        yield from map(one, tables)
-        return
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nl2sql-sample") as pool:
-        yield from pool.map(one, tables)
-
-
-def sample_table(
-    backend: Backend, table: Table, *, value_index_limit: int = 200, sample_rows: int = 10000
-) -> Table:
-    """The table with values, samples and row count from one query over a bounded sample
-    (one per `_COLUMNS_PER_QUERY` columns of very wide tables).
-
-    A failure (permission, exotic type, timeout) is logged and leaves the table unsampled.
-    """
-    columns = [c for c in table.columns if _sampleable(c)]
-    found: dict[int, list[tuple[int, str]]] = {}
-    counted = 0
-    try:
-        for start in range(0, max(len(columns), 1), _COLUMNS_PER_QUERY):
-            chunk = columns[start:start + _COLUMNS_PER_QUERY]
-            sql = sample_sql(table, chunk, backend.dialect, value_index_limit, sample_rows, start)
-            cap = 1 + len(chunk) * (value_index_limit + _SAMPLES)
-            for i, value, n in backend.run(sql, max_rows=cap).rows:
-                if i < 0:
-                    counted = int(n)
-                else:
-                    found.setdefault(int(i), []).append((-int(n), _text(value)))
-    except ExecutionError as e:
-        _log.warning("%s: values not sampled: %s", table.name, e.message)
-        return table
-    by_name = {
-        # UNION ALL does not keep the branches' order (DuckDB runs them in parallel): re-sort.
-        c.name: _profile(c, [v for _, v in sorted(found.get(i, []))], value_index_limit)
-        for i, c in enumerate(columns)
-    }
-    return replace(table, columns=tuple(by_name.get(c.name, c) for c in table.columns),
-                   row_count=_row_count(table.row_count, counted, sample_rows))
-
-
-def _row_count(estimate: int | None, counted: int, sample_rows: int) -> int | None:
-    # A sample that did not fill up is the whole table: an exact count for free.
-    if counted < sample_rows:
-        return counted
-    return None if estimate is None else max(estimate, counted)
-
-
-def _sampleable(column: Column) -> bool:
-    type_ = column.type.lower()
-    return column.type_class in _SAMPLEABLE and not any(word in type_ for word in _NESTED)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bytes | bytearray):
-        return value.decode("utf-8", "replace")
-    return str(value)
-
-
-def _profile(column: Column, values: list[str], limit: int) -> Column:
-    keep = (column.type_class == "text" and 0 < len(values) <= limit
-            and all(len(v) <= _MAX_VALUE_CHARS for v in values))
-    samples = tuple(v if len(v) <= _SAMPLE_CHARS else v[: _SAMPLE_CHARS - 1] + "…"
-                    for v in values[:_SAMPLES])
-    return replace(column, values=tuple(values) if keep else (), samples=samples)
-
-
-def sample_sql(
-    table: Table,
-    columns: Sequence[Column],
-    dialect: str,
-    limit: int,
-    sample_rows: int,
-    first_index: int = 0,
-) -> str:
-    """One query: the sampled row count, then per column its most frequent values.
-
-    Rows are (column index or -1 for the count, value as text, frequency). Text columns
-    get up to `limit + 1` values (so "more than limit" is visible), others `_SAMPLES`.
-    """
-
-    def q(name: str) -> str:
-        return exp.to_identifier(name, quoted=True).sql(dialect)
-
-    def as_text(value: exp.Expression) -> str:
-        return exp.cast(value, "text").sql(dialect)
-
-    source = f"{q(table.schema)}.{q(table.name)}" if table.schema else q(table.name)
-    picked = ", ".join(q(c.name) for c in columns) or "1 AS nl2sql_one"
-    parts = [f"SELECT -1 AS nl2sql_i, {as_text(exp.null())} AS nl2sql_v, COUNT(*) AS nl2sql_n "
-             "FROM nl2sql_sample"]
-    for i, column in enumerate(columns):
-        ref = exp.column(column.name, table="nl2sql_sample", quoted=True)
-        col = ref.sql(dialect)
-        top = max(limit + 1, _SAMPLES) if column.type_class == "text" else _SAMPLES
-        parts.append(
-            f"SELECT {first_index + i} AS nl2sql_i, nl2sql_v, nl2sql_n FROM ("
-            f"SELECT {as_text(ref)} AS nl2sql_v, COUNT(*) AS nl2sql_n FROM nl2sql_sample "
-            f"WHERE {col} IS NOT NULL GROUP BY {col} "
-            f"ORDER BY nl2sql_n DESC, nl2sql_v LIMIT {top}) AS nl2sql_b{i}"
-        )
-    return (f"WITH nl2sql_sample AS (SELECT {picked} FROM {source} LIMIT {int(sample_rows)}) "
-            + " UNION ALL ".join(parts))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
-__all__ = ["Catalog", "Column", "ForeignKey", "Table", "TypeClass", "type_class"]
+__all__ = ["Catalog", "Column", "ForeignKey", "Problem", "Relationship", "Table", "TypeClass",
+           "type_class"]
 
 TypeClass = Literal["number", "text", "date", "datetime", "boolean", "other"]
 
@@ -18,6 +20,7 @@ _TYPE_WORDS: tuple[tuple[TypeClass, tuple[str, ...]], ...] = (
 )
 
 
+@lru_cache(maxsize=4096)  # a schema has few distinct type names; this runs per column
 def type_class(declared: str) -> TypeClass:
     """Map a declared SQL type to a coarse class.
 
@@ -31,7 +34,7 @@ def type_class(declared: str) -> TypeClass:
     return "text" if not t else "other"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a large catalog has 100,000s of columns
 class Column:
     name: str
     type: str
@@ -42,6 +45,11 @@ class Column:
     values: tuple[str, ...] = ()
     # A few example values of any column, as text.
     samples: tuple[str, ...] = ()
+    # Profile: from engine statistics or a bounded sample; None where unknown.
+    null_frac: float | None = None
+    distinct: int | None = None  # estimated distinct non-null values
+    min_value: str | None = None
+    max_value: str | None = None
 
     @property
     def type_class(self) -> TypeClass:
@@ -65,6 +73,8 @@ class Table:
     row_count: int | None = None
     primary_key: tuple[str, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
+    # Hash of the table's DDL (columns, types, comments, keys): unchanged means not re-profiled.
+    fingerprint: str = ""
 
     def column(self, name: str) -> Column | None:
         """The column of that name, compared case-insensitively."""
@@ -72,11 +82,39 @@ class Table:
         return next((c for c in self.columns if c.name.lower() == low), None)
 
 
+@dataclass(frozen=True)
+class Problem:
+    """Something introspection could not do for one table; the rest of the catalog is fine.
+
+    `stage` is where it failed: "structure", "profile", "type" or "relationships".
+    """
+
+    table: str
+    stage: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """A join key between two tables: declared (confidence 1) or inferred with evidence."""
+
+    table: str
+    column: str
+    ref_table: str
+    ref_column: str
+    confidence: float
+    declared: bool = False
+    evidence: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, eq=False)
 class Catalog:
     dialect: str
     tables: tuple[Table, ...]
     source: str = ""
+    problems: tuple[Problem, ...] = ()
+    # Inferred join keys (declared ones live on the tables); see catalog.relations.
+    relationships: tuple[Relationship, ...] = ()
     _by_name: dict[str, Table] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
