@@ -41,6 +41,7 @@ _PER_QUERY = 40
 # A key held by many tables is scored against its likeliest masters only.
 _SCORED = 12
 # Names that say nothing of what they refer to: `id` in one table is not `id` in another.
+_SHARED_ID_MAX = 12  # more tables sharing a column name than this: a hub, not a key
 _GENERIC = frozenset({"id", "key", "code", "no", "uuid", "name"})
 _COPY = re.compile(r"_(his|hist|history|bak|backup|tmp|temp|old|new|v\d+|\d{4}|\d{6}|\d{8})$",
                    re.IGNORECASE)
@@ -57,17 +58,35 @@ class JoinEdge:
 
 
 def _key_columns(table: Table) -> set[str]:
+    """Columns that identify the table's rows: a single-column primary key, or a column
+    named after the table, raw, stemmed or by its initial (`paper_id` in paper,
+    `keyphraseid` in keyphrase, `user_id` in users, `cid` in conference), also without a
+    schema prefix (`customer_no` in `crm_customer` of schema crm)."""
     keys = set(table.primary_key) if len(table.primary_key) == 1 else set()
-    base = "".join(_stems(table.name))
-    keys |= {c.name for c in table.columns
-             if c.name.lower().replace("_", "") in (f"{base}id", f"{base}code", f"{base}no")}
-    return keys
+    words = identifier_words(table.name)
+    prefix = identifier_words(table.schema) if table.schema else []
+    if prefix and words[:len(prefix)] == prefix and len(words) > len(prefix):
+        words = words[len(prefix):]
+    if not words:
+        return keys
+    bases = {"".join(words), "".join(stem(w) for w in words), words[0][0]}
+    names = {b + suffix for b in bases for suffix in ("id", "code", "no")}
+    return keys | {c.name for c in table.columns if c.name.lower().replace("_", "") in names}
+
+
+def _id_like(column: str) -> bool:
+    """`aid`, `paper_id`, `city_code`, `order_no`, but not a bare `id` that every table has."""
+    low = column.lower().replace("_", "")
+    return low not in _GENERIC and low.endswith(("id", "code", "no", "key"))
 
 
 @cache
 def join_edges(catalog: Catalog) -> tuple[JoinEdge, ...]:
-    """Every join edge of the catalog, declared ones first; inferred ones carry the
-    confidence `infer_relationships` gave them (0.5 where it did not score them)."""
+    """Every join edge of the catalog, in linear time: declared foreign keys first; then
+    keys inferred from names between tables not yet linked (a key name that two tables
+    claim proves nothing); then tables sharing a rare id-like column (`writes.aid`,
+    `author.aid`) with no key direction known. Inferred edges carry the confidence
+    `infer_relationships` gave them (0.5 where it did not score them)."""
     edges: list[JoinEdge] = []
     linked: set[frozenset[str]] = set()
     holders: dict[str, list[tuple[Table, Column]]] = defaultdict(list)
@@ -83,18 +102,30 @@ def join_edges(catalog: Catalog) -> tuple[JoinEdge, ...]:
             linked.add(frozenset((t.name, ref.name)))
     scored = {(r.table, r.column, r.ref_table, r.ref_column): r.confidence
               for r in catalog.relationships}
+
+    def add(t: Table, col: Column, ref: Table, key_col: Column) -> None:
+        pair = frozenset((t.name, ref.name))
+        if t is ref or pair in linked or col.type_class != key_col.type_class:
+            return
+        confidence = scored.get((t.name, col.name, ref.name, key_col.name), 0.5)
+        edges.append(JoinEdge(t.name, col.name, ref.name, key_col.name, False, confidence))
+        linked.add(pair)
+
+    owners: dict[str, list[Table]] = defaultdict(list)
     for ref in catalog.tables:
         for key in _key_columns(ref):
-            key_col = ref.column(key)
-            if key_col is None:
-                continue
-            for t, col in holders.get(key.lower(), ()):
-                if (t is ref or frozenset((t.name, ref.name)) in linked
-                        or col.type_class != key_col.type_class):
-                    continue
-                confidence = scored.get((t.name, col.name, ref.name, key_col.name), 0.5)
-                edges.append(JoinEdge(t.name, col.name, ref.name, key_col.name, False,
-                                      confidence))
+            owners[key.lower()].append(ref)
+    for key, claimants in owners.items():
+        # Copies (`customer_his`, `customer_bak`) claim their master's key too.
+        tables = [t for t in claimants if not _COPY.search(t.name)] or claimants
+        if len(tables) == 1 and (key_col := tables[0].column(key)) is not None:
+            for t, col in holders[key]:
+                add(t, col, tables[0], key_col)
+    for name, group in holders.items():
+        if name not in owners and 1 < len(group) <= _SHARED_ID_MAX and _id_like(name):
+            for i, (a, col_a) in enumerate(group):
+                for b, col_b in group[i + 1:]:
+                    add(a, col_a, b, col_b)
     return tuple(edges)
 
 

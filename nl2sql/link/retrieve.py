@@ -40,13 +40,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nl2sql.catalog.model import Catalog, Table
-from nl2sql.catalog.relations import JoinEdge
+from nl2sql.catalog.relations import JoinEdge, join_edges
 from nl2sql.errors import InputError
 from nl2sql.lexicon import Cue, find_cues, load_lexicon
 from nl2sql.link.analyze import STOPWORDS, analyze, analyze_question
 from nl2sql.link.bm25 import BM25Index
 from nl2sql.link.documents import Analyzer, Field, FieldKind, copy_groups
-from nl2sql.link.joins import JoinGraph, key_edges
+from nl2sql.link.joins import JoinGraph
 from nl2sql.text import Token, has_cjk, normalize, stem, tokenize
 
 __all__ = ["Evidence", "RetrievalWeights", "RetrievedTable", "TableRetriever"]
@@ -167,7 +167,7 @@ class TableRetriever:
         index = BM25Index.build(_bm25f_documents([analyzer.fields(t) for t in tables], w),
                                 k1=w.k1, b=0.0)
         values, value_df = _value_index(tables)
-        graph = JoinGraph(catalog, key_edges(catalog) if edges is None else edges)
+        graph = JoinGraph(catalog, join_edges(catalog) if edges is None else edges)
         return cls(catalog, w, analyzer, index, values, value_df, graph, copy_groups(tables))
 
     def retrieve(self, question: str, k: int = 10) -> list[RetrievedTable]:
