@@ -24,6 +24,7 @@ from nl2sql.link.schema_slice import (
     TableLink,
     ValueLink,
 )
+from nl2sql.link.spoken import names_to_protect, normalize_spoken
 from nl2sql.text import Token, has_cjk, identifier_words, language, normalize, stem, tokenize
 
 __all__ = ["SchemaIndex", "link"]
@@ -50,6 +51,8 @@ class SchemaIndex:
     """Phrase and value dictionaries of one catalog, built once per database."""
 
     catalog: Catalog
+    # Stored names that spoken-number rewriting must leave alone (三一重工, 五粮液).
+    protected: frozenset[str] = frozenset()
     _full: dict[tuple[str, ...], set[tuple[str, str, str]]] = field(default_factory=dict)
     phrases: dict[tuple[str, ...], list[_Entry]] = field(default_factory=lambda: defaultdict(list))
     # key -> (table, column, value, score); score < 1 for a unique leading part of a value
@@ -71,6 +74,8 @@ class SchemaIndex:
             for v in vals:
                 index._add_value(table_name, col_name, v)
         index._add_prefixes()
+        index.protected = names_to_protect(v for _, _, v in
+                                           (e for es in index._full.values() for e in es))
         return index
 
     def _add_names(self, table: str, column: str | None, names: list[tuple[str, ...]]) -> None:
@@ -145,7 +150,12 @@ def _too_plain(key: tuple[str, ...]) -> bool:
 
 
 def link(index: SchemaIndex, question: str) -> SchemaSlice:
-    """Link a question to the schema: the SchemaSlice with every mention and ranked tables."""
+    """Link a question to the schema: the SchemaSlice with every mention and ranked tables.
+
+    Spoken numbers are written as digits first (一千五百万 -> 15000000, 前十 -> 前10), so
+    every later step, and the slice's question, sees the digits.
+    """
+    question = normalize_spoken(question, protect=index.protected)
     text = normalize(question)
     tokens = tokenize(text)
     keys = [t.key for t in tokens]
