@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,13 +18,15 @@ from nl2sql.generate.plan import Measure
 from nl2sql.guard import guard
 from nl2sql.link import SchemaIndex, link
 from nl2sql.link.retrieve import TableRetriever
-from nl2sql.link.values import collect_entity_values
+from nl2sql.link.timeexpr import TradingCalendar
+from nl2sql.link.values import collect_entity_values, open_days
 from nl2sql.settings import Settings, load_settings
 from nl2sql.text import has_cjk
 
 __all__ = ["Gateway"]
 
 MAX_QUESTION_CHARS = 2000
+_EVERY_DAY = [dt.date(1970, 1, 1) + dt.timedelta(days=i) for i in range(365 * 130)]
 _AGG_WORDS = {
     "zh": {"count": "数量", "avg": "平均{}", "sum": "{}合计", "max": "最高{}", "min": "最低{}"},
     "en": {"count": "count", "avg": "average {}", "sum": "total {}", "max": "highest {}",
@@ -40,6 +43,9 @@ class Gateway:
         self.settings = settings
         # Large catalogs are narrowed to the tables a question needs before linking; small
         # ones are linked whole, with the entity names read from the database.
+        # Without a trading calendar in the database every day counts as open.
+        self.calendar = TradingCalendar(open_days(catalog, backend) or _EVERY_DAY)
+        self.as_of = settings.as_of or _default_as_of(backend.url, settings)
         self.retriever: TableRetriever | None = None
         if len(catalog.tables) > settings.retrieval_min_tables:
             self.retriever = TableRetriever.build(catalog)
@@ -79,7 +85,7 @@ class Gateway:
         start = time.perf_counter()
         with _timed(timings, "link"):
             index, retrieved = self._index_for(question)
-            linked = link(index, question)
+            linked = link(index, question, as_of=self.as_of, calendar=self.calendar)
         with _timed(timings, "generate"):
             candidate = propose(linked, index.catalog)
         answer = self._run(question, candidate, linked.lang, timings, start, deadline_ms)
@@ -148,6 +154,17 @@ class Gateway:
         if m.agg is None:
             return name
         return _AGG_WORDS[lang][m.agg].format(name).strip()
+
+
+def _default_as_of(url: str, settings: Settings) -> dt.date:
+    """Today; over the demo warehouse, its last trading day (its data stops there)."""
+    from nl2sql.backends.base import normalize_url
+
+    if normalize_url(url) == normalize_url(str(settings.demo_path)):
+        from nl2sql.demo import AS_OF_DATE
+
+        return AS_OF_DATE
+    return dt.date.today()
 
 
 def _checked_question(question: str) -> str:

@@ -6,6 +6,7 @@ Precedence: explicit keyword arguments > environment variables > the TOML file n
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tomllib
 from pathlib import Path
@@ -91,6 +92,11 @@ class Settings(BaseSettings):
     )
     profile_budget_ms: int = Field(
         default=5_000, ge=1, description="Time limit of one table's profiling query."
+    )
+    as_of: dt.date | None = Field(
+        default=None,
+        description="The day questions are asked on (今天, 上个交易日 and last month count from "
+        "it), as YYYY-MM-DD; empty: today, or the demo's last trading day for the demo.",
     )
     retrieval_min_tables: int = Field(
         default=50, ge=1,

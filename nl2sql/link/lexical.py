@@ -12,10 +12,11 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 from nl2sql.catalog.model import Catalog
 from nl2sql.lexicon import load_lexicon
-from nl2sql.link.dates import find_dates
+from nl2sql.link.dates import DateSpan, find_dates
 from nl2sql.link.schema_slice import (
     ColumnLink,
     NumberLink,
@@ -25,6 +26,7 @@ from nl2sql.link.schema_slice import (
     ValueLink,
 )
 from nl2sql.link.spoken import names_to_protect, normalize_spoken
+from nl2sql.link.timeexpr import TradingCalendar, resolve_times
 from nl2sql.text import Token, has_cjk, identifier_words, language, normalize, stem, tokenize
 
 __all__ = ["SchemaIndex", "link"]
@@ -149,11 +151,14 @@ def _too_plain(key: tuple[str, ...]) -> bool:
     return False
 
 
-def link(index: SchemaIndex, question: str) -> SchemaSlice:
+def link(index: SchemaIndex, question: str, *, as_of: date | None = None,
+         calendar: TradingCalendar | None = None) -> SchemaSlice:
     """Link a question to the schema: the SchemaSlice with every mention and ranked tables.
 
     Spoken numbers are written as digits first (一千五百万 -> 15000000, 前十 -> 前10), so
-    every later step, and the slice's question, sees the digits.
+    every later step, and the slice's question, sees the digits. With `as_of` and a trading
+    `calendar`, relative times (上个交易日, 最近5个交易日, last month) become date ranges
+    beside the explicit dates.
     """
     question = normalize_spoken(question, protect=index.protected)
     text = normalize(question)
@@ -166,7 +171,21 @@ def link(index: SchemaIndex, question: str) -> SchemaSlice:
     lang = language(text)
     return SchemaSlice(text, lang, tuple(tokens), tables, tuple(table_hits), tuple(columns),
                        tuple(values), numbers, _quoted(question, tokens, values),
-                       tuple(find_dates(text, tokens)))
+                       _times(text, tokens, as_of, calendar))
+
+
+def _times(text: str, tokens: list[Token], as_of: date | None,
+           calendar: TradingCalendar | None) -> tuple[DateSpan, ...]:
+    """Relative and explicit time expressions as date ranges over token spans."""
+    spans: list[DateSpan] = []
+    if as_of is not None and calendar is not None:
+        for t in resolve_times(text, as_of=as_of, open_days=calendar):
+            inside = [i for i, tok in enumerate(tokens) if t.start <= tok.start < t.end]
+            if inside:
+                spans.append(DateSpan(t.low, t.high, inside[0], inside[-1] + 1))
+    spans += [d for d in find_dates(text, tokens)
+              if all(d.end <= s.start or d.start >= s.end for s in spans)]
+    return tuple(sorted(spans, key=lambda d: d.start))
 
 
 def _quoted(question: str, tokens: list[Token], values: list[ValueLink]) -> tuple[QuotedText, ...]:

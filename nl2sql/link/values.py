@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlglot import exp
 
 from nl2sql.backends.base import Backend
 from nl2sql.catalog.model import Catalog
 from nl2sql.errors import ExecutionError
 
-__all__ = ["collect_entity_values"]
+__all__ = ["collect_entity_values", "open_days"]
 
 
 def collect_entity_values(catalog: Catalog, backend: Backend, *, max_rows: int = 200_000,
@@ -40,3 +42,25 @@ def collect_entity_values(catalog: Catalog, backend: Backend, *, max_rows: int =
             if vals:
                 out[(table.name, col.name)] = vals
     return out
+
+
+def open_days(catalog: Catalog, backend: Backend) -> list[dt.date] | None:
+    """The trading days, when the database has a calendar table: one date column as its
+    key and a boolean saying whether the day is open (trade_calendar.is_open). None when
+    it has none: then every day counts."""
+    for table in catalog.tables:
+        key = [c for c in table.columns if c.name in table.primary_key]
+        flags = [c for c in table.columns if c.type_class == "boolean"]
+        if len(key) != 1 or key[0].type_class != "date" or not flags:
+            continue
+        day, flag = (exp.column(c.name, quoted=True) for c in (key[0], flags[0]))
+        query = (exp.select(day).from_(exp.Table(this=exp.to_identifier(table.name, quoted=True)))
+                 .where(flag).order_by(day))
+        try:
+            rows = backend.run(query.sql(backend.dialect), max_rows=1_000_000).rows
+        except ExecutionError:
+            continue
+        days = [r[0] for r in rows if isinstance(r[0], dt.date)]
+        if days:
+            return days
+    return None
