@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from nl2sql.demo import build_demo
+from nl2sql.demo import AS_OF_DATE, build_demo
 from nl2sql.service import build_app
 from nl2sql.settings import load_settings
 
@@ -40,7 +40,7 @@ def postgres_demo(new_pg_database: Callable[[str], str]) -> str:
 @pytest.fixture(scope="module")
 def client(duckdb_demo: str, postgres_demo: str, tmp_path_factory) -> Iterator[TestClient]:
     settings = load_settings(database=duckdb_demo, databases={"pg": postgres_demo},
-                             data_dir=tmp_path_factory.mktemp("data"))
+                             data_dir=tmp_path_factory.mktemp("data"), as_of=AS_OF_DATE)
     with TestClient(build_app(settings)) as c:
         yield c
 
@@ -175,3 +175,25 @@ def test_real_server_over_http(duckdb_demo: str, tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_speech_noise_links_to_the_same_security(client: TestClient) -> None:
+    clean = _ask(client, "贵州茅台最新收盘价是多少")
+    for noisy in ("贵州毛台最新收盘价是多少", "GZMT最新收盘价是多少", "SH600519最新收盘价是多少"):
+        assert _ask(client, noisy)["rows"] == clean["rows"], noisy
+
+
+def test_competing_entities_ask_back(client: TestClient) -> None:
+    r = client.post("/v1/ask", json={"question": "平安最新收盘价是多少"})
+    assert r.status_code == 409, r.text
+    err = r.json()["error"]
+    assert err["type"] == "needs_clarification"
+    assert {"中国平安", "平安银行"} <= set(err["options"])
+
+
+def test_trading_calendar_times_and_spoken_numbers(client: TestClient) -> None:
+    # The demo's data ends on Tuesday 2026-11-24: the previous trading day is Monday.
+    body = _ask(client, "贵州茅台上个交易日的收盘价")
+    assert "2026-11-23" in body["sql"] and len(body["rows"]) == 1
+    top = _ask(client, "最新交易日成交额最高的前十只股票")
+    assert len(top["rows"]) == 10 and "LIMIT 10" in top["sql"]

@@ -11,12 +11,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 from nl2sql.catalog.model import Catalog
+from nl2sql.errors import ClarificationNeeded
 from nl2sql.lexicon import load_lexicon
 from nl2sql.link.dates import DateSpan, find_dates
+from nl2sql.link.fuzzy import EntityMatcher
 from nl2sql.link.schema_slice import (
     ColumnLink,
     NumberLink,
@@ -27,6 +30,7 @@ from nl2sql.link.schema_slice import (
 )
 from nl2sql.link.spoken import names_to_protect, normalize_spoken
 from nl2sql.link.timeexpr import TradingCalendar, resolve_times
+from nl2sql.link.values import EntityValue, master_tables
 from nl2sql.text import Token, has_cjk, identifier_words, language, normalize, stem, tokenize
 
 __all__ = ["SchemaIndex", "link"]
@@ -38,7 +42,8 @@ _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 _MAX_SPAN = 12
 _PARTIAL = 0.7
 _PREFIX_WORDS = 2  # shortest leading part of a latin value that may name it
-_PREFIX_CJK = 3  # weight of a part of a multi-word name, times its share of the words
+_PREFIX_CJK = 3
+_ENTITY_MIN = 0.8  # weakest noisy entity match taken as a value link  # weight of a part of a multi-word name, times its share of the words
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,8 @@ class SchemaIndex:
     catalog: Catalog
     # Stored names that spoken-number rewriting must leave alone (三一重工, 五粮液).
     protected: frozenset[str] = frozenset()
+    # Names of master entities (securities, indexes) for noisy mentions: 贵州毛台, GZMT, 600519.
+    entities: EntityMatcher = field(default_factory=EntityMatcher)
     _full: dict[tuple[str, ...], set[tuple[str, str, str]]] = field(default_factory=dict)
     phrases: dict[tuple[str, ...], list[_Entry]] = field(default_factory=lambda: defaultdict(list))
     # key -> (table, column, value, score); score < 1 for a unique leading part of a value
@@ -63,7 +70,7 @@ class SchemaIndex:
 
     @classmethod
     def build(cls, catalog: Catalog,
-              entity_values: dict[tuple[str, str], tuple[str, ...]] | None = None) -> SchemaIndex:
+              entity_values: Iterable[EntityValue] = ()) -> SchemaIndex:
         index = cls(catalog)
         for table in catalog.tables:
             index._add_names(table.name, None, _names(table.name, table.comment))
@@ -72,12 +79,14 @@ class SchemaIndex:
                 index._add_names(table.name, col.name, _names(col.name, col.comment, own))
                 for v in col.values:
                     index._add_value(table.name, col.name, v)
-        for (table_name, col_name), vals in (entity_values or {}).items():
-            for v in vals:
-                index._add_value(table_name, col_name, v)
+        for e in entity_values:
+            index._add_value(e.table, e.column, e.value)
         index._add_prefixes()
         index.protected = names_to_protect(v for _, _, v in
                                            (e for es in index._full.values() for e in es))
+        masters = master_tables(catalog)
+        index.entities = EntityMatcher.build(
+            (e.table, e.column, e.value, e.key) for e in entity_values if e.table in masters)
         return index
 
     def _add_names(self, table: str, column: str | None, names: list[tuple[str, ...]]) -> None:
@@ -165,7 +174,7 @@ def link(index: SchemaIndex, question: str, *, as_of: date | None = None,
     tokens = tokenize(text)
     keys = [t.key for t in tokens]
     columns, table_hits = _match_names(index, keys)
-    values = _match_values(index, keys)
+    values = _match_entities(index, text, tokens, _match_values(index, keys))
     numbers = _numbers(tokens, values)
     tables = _rank_tables(index.catalog, table_hits, columns, values)
     lang = language(text)
@@ -238,6 +247,43 @@ def _match_values(index: SchemaIndex, keys: list[str]) -> list[ValueLink]:
     return [v for v in found if not any(
         o.start <= v.start and v.end <= o.end and (o.end - o.start) > (v.end - v.start)
         for o in found)]
+
+
+def _match_entities(index: SchemaIndex, text: str, tokens: list[Token],
+                    values: list[ValueLink]) -> list[ValueLink]:
+    """Value links with entity mentions the exact value index missed or only partly saw:
+    homophones from speech recognition (贵州毛台), pinyin initials (GZMT), code forms
+    (SH600519), short aliases (茅台). A longer entity mention replaces shorter value links
+    inside it (贵州 the province inside 贵州毛台). Two entities competing for one mention
+    are a question to ask back, not a guess."""
+    matches = index.entities.match(text, limit=10)
+    out = list(values)
+    for m in matches:
+        span = [i for i, t in enumerate(tokens) if m.start <= t.start < m.end]
+        if not span or m.score < _ENTITY_MIN or _too_short(text[m.start:m.end]):
+            continue
+        start, end = span[0], span[-1] + 1
+        overlapping = [v for v in out if v.start < end and start < v.end]
+        if any(v.end - v.start >= end - start or v.start < start or v.end > end
+               for v in overlapping):
+            continue  # an exact value at least as long already explains these words
+        if m.ambiguous:
+            rivals = sorted({r.value for r in matches
+                             if r.ambiguous and (r.start, r.end) == (m.start, m.end)})
+            raise ClarificationNeeded(
+                f"'{text[m.start:m.end]}' could mean {' or '.join(rivals)}", rivals,
+                mention=text[m.start:m.end])
+        out = [v for v in out if v not in overlapping]
+        out.append(ValueLink(m.table, m.column, m.value, start, end, m.score))
+    return out
+
+
+def _too_short(mention: str) -> bool:
+    """Mentions too plain to be a noisy entity name: "a", "top 3"'s 3 (codes have 6 digits)."""
+    m = mention.strip()
+    if has_cjk(m):
+        return len(m) < 2
+    return len(m) < 3 or (m.isdigit() and len(m) < 6)
 
 
 def _numbers(tokens: list[Token], values: list[ValueLink]) -> tuple[NumberLink, ...]:

@@ -3,45 +3,72 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlglot import exp
 
 from nl2sql.backends.base import Backend
 from nl2sql.catalog.model import Catalog
+from nl2sql.catalog.relations import join_edges
 from nl2sql.errors import ExecutionError
 
-__all__ = ["collect_entity_values", "open_days"]
+__all__ = ["EntityValue", "collect_entity_values", "master_tables", "open_days"]
+
+
+@dataclass(frozen=True)
+class EntityValue:
+    table: str
+    column: str
+    value: str
+    key: str  # the row's primary key (or the value itself): a name and its code share it
 
 
 def collect_entity_values(catalog: Catalog, backend: Backend, *, max_rows: int = 200_000,
-                          per_column: int = 50_000) -> dict[tuple[str, str], tuple[str, ...]]:
-    """Distinct values of text columns without a value index, in tables of at most max_rows.
+                          per_table: int = 50_000) -> list[EntityValue]:
+    """Values of text columns without a value index, in tables of at most max_rows, one
+    query per table.
 
     These are the securities names, codes and titles a question refers to by name. Large
     fact tables are skipped: their text columns are not entity names.
     """
-    out: dict[tuple[str, str], tuple[str, ...]] = {}
+    out: list[EntityValue] = []
+    masters = master_tables(catalog)
     for table in catalog.tables:
         if table.row_count is not None and table.row_count > max_rows:
             continue
-        for col in table.columns:
-            if col.type_class != "text" or col.values:
-                continue
-            ident = exp.column(col.name, quoted=True)
-            query = (exp.select(ident).distinct()
-                     .from_(exp.Table(this=exp.to_identifier(table.name, quoted=True),
-                                      db=exp.to_identifier(table.schema, quoted=True)
-                                      if table.schema else None))
-                     .where(exp.Not(this=exp.Is(this=ident.copy(), expression=exp.Null())))
-                     .limit(per_column))
-            try:
-                rows = backend.run(query.sql(backend.dialect), max_rows=per_column).rows
-            except ExecutionError:
-                continue  # a column we cannot read is simply not linkable by value
-            vals = tuple(str(r[0]) for r in rows if r[0] is not None and len(str(r[0])) <= 60)
-            if vals:
-                out[(table.name, col.name)] = vals
+        # Master tables are read whole, keyed, even where the value index has their values:
+        # the entity matcher needs to know that a name and its code are one row.
+        cols = [c for c in table.columns
+                if c.type_class == "text" and (not c.values or table.name in masters)]
+        if not cols:
+            continue
+        key = table.primary_key[0] if len(table.primary_key) == 1 else None
+        names = ([key] if key else []) + [c.name for c in cols]
+        query = exp.select(*[exp.column(n, quoted=True) for n in names]).from_(
+            exp.Table(this=exp.to_identifier(table.name, quoted=True),
+                      db=exp.to_identifier(table.schema, quoted=True) if table.schema else None)
+        ).limit(per_table)
+        try:
+            rows = backend.run(query.sql(backend.dialect), max_rows=per_table).rows
+        except ExecutionError:
+            continue  # a table we cannot read is simply not linkable by value
+        seen: set[tuple[str, str, str]] = set()
+        for row in rows:
+            row_key = str(row[0]) if key else None
+            for col, v in zip(cols, row[1:] if key else row, strict=False):
+                text = str(v) if v is not None else ""
+                if text and len(text) <= 60 and (col.name, text, row_key or text) not in seen:
+                    seen.add((col.name, text, row_key or text))
+                    out.append(EntityValue(table.name, col.name, text, row_key or text))
     return out
+
+
+def master_tables(catalog: Catalog) -> set[str]:
+    """Tables that at least two other tables join to: the entities questions name."""
+    referrers: dict[str, set[str]] = {}
+    for e in join_edges(catalog):
+        referrers.setdefault(e.ref_table, set()).add(e.table)
+    return {t for t, refs in referrers.items() if len(refs) >= 2}
 
 
 def open_days(catalog: Catalog, backend: Backend) -> list[dt.date] | None:
