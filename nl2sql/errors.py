@@ -3,6 +3,9 @@
     Nl2SqlError
     ├── ConfigError          bad settings, unknown database URL
     ├── InputError           a malformed request (empty question, bad field)
+    ├── Unauthorized         no valid API key
+    ├── Forbidden            the key's role may not do this
+    ├── RateLimited          the key is over its rate; retry later
     ├── CatalogError         a database cannot be introspected
     ├── LinkError            nothing in the schema matches the question
     ├── GenerationError      no tier could turn the question into SQL
@@ -31,6 +34,9 @@ __all__ = [
     "LinkError",
     "Nl2SqlError",
     "QueryTimeout",
+    "RateLimited",
+    "Forbidden",
+    "Unauthorized",
 ]
 
 
@@ -58,6 +64,25 @@ class ConfigError(Nl2SqlError):
 class InputError(Nl2SqlError):
     type = "invalid_request"
     http_status = 400
+
+
+class Unauthorized(Nl2SqlError):
+    type = "unauthorized"
+    http_status = 401
+
+
+class Forbidden(Nl2SqlError):
+    type = "forbidden"
+    http_status = 403
+
+
+class RateLimited(Nl2SqlError):
+    type = "rate_limited"
+    http_status = 429
+
+    def __init__(self, message: str, retry_after_s: float, **details: Any) -> None:
+        super().__init__(message, retry_after_s=retry_after_s, **details)
+        self.retry_after_s = retry_after_s
 
 
 class CatalogError(Nl2SqlError):

@@ -28,6 +28,7 @@ from nl2sql.catalog.introspect import ddl_column_comments
 from nl2sql.catalog.store import catalog_to_dict
 from nl2sql.errors import CatalogError
 from tests.paths import BENCH
+from tests.support import CountingBackend
 
 BENCH_DBS = sorted(BENCH.glob("spider/database/*/*.sqlite")) + sorted(BENCH.glob("defog/sqlite/*.db"))
 
@@ -230,20 +231,6 @@ def test_progress_reaches_one(shop: tuple[Backend, dict[str, Any]]) -> None:
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert any("股票" in m for m, _ in seen)
 
-
-class CountingBackend:
-    """A backend wrapper that records every statement."""
-
-    def __init__(self, inner: Backend) -> None:
-        self.inner, self.dialect, self.url = inner, inner.dialect, inner.url
-        self.calls: list[str] = []
-
-    def run(self, sql: str, *, max_rows: int | None = None, timeout_ms: int | None = None) -> Result:
-        self.calls.append(sql)
-        return self.inner.run(sql, max_rows=max_rows, timeout_ms=timeout_ms)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 BAD_VIEW = {

@@ -13,30 +13,17 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from nl2sql.backends import Backend, Result, open_backend
+from nl2sql.backends import open_backend
 from nl2sql.catalog import Catalog, Column, Table, introspect, load_catalog, save_catalog
 from nl2sql.catalog.relations import join_edges, relationships
 from nl2sql.catalog.summary import column_line, parse_comment, table_card, time_column
 from nl2sql.cli import main as cli
 from nl2sql.demo.enterprise import enterprise_catalog, load_enterprise
 from nl2sql.errors import CatalogError
+from tests.support import CountingBackend
 
 Write = Callable[[str, Any], None]
 
-
-class CountingBackend:
-    """A backend wrapper that records every statement."""
-
-    def __init__(self, inner: Backend) -> None:
-        self.inner, self.dialect, self.url = inner, inner.dialect, inner.url
-        self.calls: list[str] = []
-
-    def run(self, sql: str, *, max_rows: int | None = None, timeout_ms: int | None = None) -> Result:
-        self.calls.append(sql)
-        return self.inner.run(sql, max_rows=max_rows, timeout_ms=timeout_ms)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def col(catalog: Catalog, table: str, name: str) -> Column:

@@ -26,17 +26,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from nl2sql.errors import ConfigError, Nl2SqlError
+from nl2sql.errors import ConfigError, Forbidden, RateLimited, Unauthorized
 
 __all__ = [
     "ANONYMOUS",
     "ROLES",
     "ApiKey",
-    "Forbidden",
     "KeyRing",
-    "RateLimited",
     "TokenBucket",
-    "Unauthorized",
 ]
 
 ROLES: dict[str, frozenset[str]] = {
@@ -45,25 +42,6 @@ ROLES: dict[str, frozenset[str]] = {
     "admin": frozenset({"ask", "sql", "databases", "cache"}),
 }
 _KEY_FIELDS = {"role", "rate_per_s", "burst", "name"}
-
-
-class Unauthorized(Nl2SqlError):
-    type = "unauthorized"
-    http_status = 401
-
-
-class Forbidden(Nl2SqlError):
-    type = "forbidden"
-    http_status = 403
-
-
-class RateLimited(Nl2SqlError):
-    type = "rate_limited"
-    http_status = 429
-
-    def __init__(self, message: str, retry_after_s: float, **details: Any) -> None:
-        super().__init__(message, retry_after_s=retry_after_s, **details)
-        self.retry_after_s = retry_after_s
 
 
 class TokenBucket:
