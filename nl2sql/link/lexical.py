@@ -82,11 +82,9 @@ class SchemaIndex:
         for e in entity_values:
             index._add_value(e.table, e.column, e.value)
         index._add_prefixes()
-        index.protected = names_to_protect(v for _, _, v in
-                                           (e for es in index._full.values() for e in es))
-        masters = master_tables(catalog)
-        index.entities = EntityMatcher.build(
-            (e.table, e.column, e.value, e.key) for e in entity_values if e.table in masters)
+        named = _entity_names(catalog, entity_values)
+        index.protected = names_to_protect(e.value for e in named)
+        index.entities = EntityMatcher.build((e.table, e.column, e.value, e.key) for e in named)
         return index
 
     def _add_names(self, table: str, column: str | None, names: list[tuple[str, ...]]) -> None:
@@ -127,6 +125,18 @@ class SchemaIndex:
                       if len(vs) == 1]
             if unique:
                 self.values[key] = sorted(unique)
+
+
+_NAMING = re.compile(r"name|code|symbol|abbr|pinyin|title|名称|简称|代码|拼音|全称", re.I)
+
+
+def _entity_names(catalog: Catalog, values: Iterable[EntityValue]) -> list[EntityValue]:
+    """Names and codes of master entities (securities, indexes): what a spoken question
+    names, so what noisy matching and number rewriting must know."""
+    masters = master_tables(catalog)
+    naming = {(t.name, c.name) for t in catalog.tables if t.name in masters
+              for c in t.columns if _NAMING.search(f"{c.name} {c.comment}")}
+    return [e for e in values if (e.table, e.column) in naming]
 
 
 def _names(identifier: str, comment: str, table_words: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
