@@ -26,7 +26,6 @@ from nl2sql.text import has_cjk
 __all__ = ["Gateway"]
 
 MAX_QUESTION_CHARS = 2000
-_EVERY_DAY = [dt.date(1970, 1, 1) + dt.timedelta(days=i) for i in range(365 * 130)]
 _AGG_WORDS = {
     "zh": {"count": "数量", "avg": "平均{}", "sum": "{}合计", "max": "最高{}", "min": "最低{}"},
     "en": {"count": "count", "avg": "average {}", "sum": "total {}", "max": "highest {}",
@@ -43,8 +42,8 @@ class Gateway:
         self.settings = settings
         # Large catalogs are narrowed to the tables a question needs before linking; small
         # ones are linked whole, with the entity names read from the database.
-        # Without a trading calendar in the database every day counts as open.
-        self.calendar = TradingCalendar(open_days(catalog, backend) or _EVERY_DAY)
+        days = open_days(catalog, backend)
+        self.calendar = TradingCalendar(days) if days else None
         self.as_of = settings.as_of or _default_as_of(backend.url, settings)
         self.retriever: TableRetriever | None = None
         if len(catalog.tables) > settings.retrieval_min_tables:

@@ -64,3 +64,17 @@ def test_tokens_and_stems() -> None:
     assert [t.text for t in tokenize("贵州茅台 close 600519.sh")] == \
         ["贵", "州", "茅", "台", "close", "600519.sh"]
     assert stem("companies") == "company" and stem("address") == "address"
+
+
+def test_dates_explicit_and_relative(index: SchemaIndex) -> None:
+    import datetime as dt
+
+    from nl2sql.link.timeexpr import TradingCalendar
+
+    s = link(index, "orders on 2024-03-05")
+    assert [(d.low, d.high) for d in s.dates] == [(dt.date(2024, 3, 5), dt.date(2024, 3, 5))]
+    # Over a trading calendar, "yesterday's" open day skips the weekend.
+    days = [dt.date(2024, 3, d) for d in (4, 5, 6, 7, 8, 11)]
+    s = link(index, "上个交易日的订单金额", as_of=dt.date(2024, 3, 11),
+             calendar=TradingCalendar(days))
+    assert [(d.low, d.high) for d in s.dates] == [(dt.date(2024, 3, 8), dt.date(2024, 3, 8))]

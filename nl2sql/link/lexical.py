@@ -13,15 +13,16 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from functools import cache
 
 from nl2sql.catalog.model import Catalog
 from nl2sql.errors import ClarificationNeeded
 from nl2sql.lexicon import load_lexicon
-from nl2sql.link.dates import DateSpan, find_dates
 from nl2sql.link.fuzzy import EntityMatcher
 from nl2sql.link.schema_slice import (
     ColumnLink,
+    DateSpan,
     NumberLink,
     QuotedText,
     SchemaSlice,
@@ -175,9 +176,9 @@ def link(index: SchemaIndex, question: str, *, as_of: date | None = None,
     """Link a question to the schema: the SchemaSlice with every mention and ranked tables.
 
     Spoken numbers are written as digits first (一千五百万 -> 15000000, 前十 -> 前10), so
-    every later step, and the slice's question, sees the digits. With `as_of` and a trading
-    `calendar`, relative times (上个交易日, 最近5个交易日, last month) become date ranges
-    beside the explicit dates.
+    every later step, and the slice's question, sees the digits. Explicit dates and relative
+    times (上个交易日, 最近5个交易日, last month) become date ranges, counted from `as_of`
+    (default today) over the trading `calendar` (default: every day open).
     """
     question = normalize_spoken(question, protect=index.protected)
     text = normalize(question)
@@ -193,18 +194,23 @@ def link(index: SchemaIndex, question: str, *, as_of: date | None = None,
                        _times(text, tokens, as_of, calendar))
 
 
+@cache
+def _every_day() -> TradingCalendar:
+    start = date(1970, 1, 1)
+    return TradingCalendar([start + timedelta(days=i) for i in range(365 * 130)])
+
+
 def _times(text: str, tokens: list[Token], as_of: date | None,
            calendar: TradingCalendar | None) -> tuple[DateSpan, ...]:
-    """Relative and explicit time expressions as date ranges over token spans."""
-    spans: list[DateSpan] = []
-    if as_of is not None and calendar is not None:
-        for t in resolve_times(text, as_of=as_of, open_days=calendar):
-            inside = [i for i, tok in enumerate(tokens) if t.start <= tok.start < t.end]
-            if inside:
-                spans.append(DateSpan(t.low, t.high, inside[0], inside[-1] + 1))
-    spans += [d for d in find_dates(text, tokens)
-              if all(d.end <= s.start or d.start >= s.end for s in spans)]
-    return tuple(sorted(spans, key=lambda d: d.start))
+    """Time expressions, relative (over the trading calendar) and explicit, as date ranges
+    over token spans. Without a calendar every day counts as open; without as_of, today."""
+    spans = []
+    for t in resolve_times(text, as_of=as_of or date.today(),
+                           open_days=calendar or _every_day()):
+        inside = [i for i, tok in enumerate(tokens) if t.start <= tok.start < t.end]
+        if inside:
+            spans.append(DateSpan(t.low, t.high, inside[0], inside[-1] + 1))
+    return tuple(spans)
 
 
 def _quoted(question: str, tokens: list[Token], values: list[ValueLink]) -> tuple[QuotedText, ...]:

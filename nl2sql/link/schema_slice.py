@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
-from nl2sql.link.dates import DateSpan
 from nl2sql.text import Token
 
-__all__ = ["ColumnLink", "NumberLink", "QuotedText", "SchemaSlice", "TableLink", "ValueLink"]
+__all__ = ["ColumnLink", "DateSpan", "NumberLink", "QuotedText", "SchemaSlice", "TableLink", "ValueLink"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,20 @@ class NumberLink:
     value: float | int
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class DateSpan:
+    """A time expression as an inclusive range of days, over a token span."""
+
+    low: date
+    high: date
+    start: int
+    end: int
+
+    @property
+    def is_day(self) -> bool:
+        return self.low == self.high
 
 
 @dataclass(frozen=True)
