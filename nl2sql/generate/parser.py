@@ -74,22 +74,22 @@ def parse(s: SchemaSlice, catalog: Catalog) -> tuple[QueryPlan, float]:
     cues = _direction_only(_not_names(s, find_cues(list(s.tokens))))
     base = _base_table(s, cues, catalog)
     focus = _focus_tables(s, base, catalog)
-    mentions = _resolve_mentions(s, base, focus)
+    mentions = _resolve_mentions(s, focus)
     sk = _Sketch()
-    _values(s, sk, cues, focus, base)
+    _values(s, sk, cues, focus)
     _dates(s, sk, cues, catalog, base, mentions)
     _comparisons(s, sk, cues, mentions, catalog, focus)
     _quoted_like(s, sk, mentions, catalog, base)
-    _aggregates(s, sk, cues, mentions, catalog, base)
+    _aggregates(s, sk, cues, mentions, catalog)
     _grouping(s, sk, cues, mentions, catalog, base)
     _ordering(s, sk, cues, mentions, catalog, base)
     _projection(s, sk, cues, mentions, catalog, base)
-    _latest(s, sk, cues, catalog, base, mentions)
+    _latest(sk, cues, catalog, base, mentions)
     _complete_grouping(sk)
     _stable_group_order(sk, catalog)
     plan = QueryPlan(tuple(dict.fromkeys(sk.select)), base.name, tuple(sk.filters), tuple(sk.group_by),
                      tuple(sk.order_by), sk.limit, sk.latest, sk.distinct, tuple(sk.joined))
-    return plan, _confidence(s, sk, cues, mentions)
+    return plan, _confidence(s, sk, cues)
 
 
 def _base_table(s: SchemaSlice, cues: list[Cue], catalog: Catalog) -> Table:
@@ -149,7 +149,7 @@ def _focus_tables(s: SchemaSlice, base: Table, catalog: Catalog) -> list[str]:
                           if t.table != base.name and t.table.lower() in near and t.score >= 0.5]
 
 
-def _resolve_mentions(s: SchemaSlice, base: Table, focus: list[str]) -> list[ColumnLink]:
+def _resolve_mentions(s: SchemaSlice, focus: list[str]) -> list[ColumnLink]:
     """One column per mentioned span: best score, the base table winning ties."""
     rank = {t: i for i, t in enumerate(focus)}
     table_spans = {(t.start, t.end) for t in s.table_mentions}
@@ -196,7 +196,7 @@ def _cue_text(s: SchemaSlice, c: Cue) -> str:
     return " ".join(t.text for t in s.tokens[c.start:c.end])
 
 
-def _values(s: SchemaSlice, sk: _Sketch, cues: list[Cue], focus: list[str], base: Table) -> None:
+def _values(s: SchemaSlice, sk: _Sketch, cues: list[Cue], focus: list[str]) -> None:
     rank = {t: i for i, t in enumerate(focus)}
     spans: dict[tuple[int, int], list] = {}
     for v in s.values:
@@ -333,7 +333,7 @@ def _topk(s: SchemaSlice, cues: list[Cue] | None = None) -> int | None:
 
 
 def _aggregates(s: SchemaSlice, sk: _Sketch, cues: list[Cue], mentions: list[ColumnLink],
-                catalog: Catalog, base: Table) -> None:
+                catalog: Catalog) -> None:
     for c in cues:
         if c.intent == "count" and _ranks_by_count(c, cues):
             sk.used.update(range(c.start, c.end))
@@ -417,7 +417,7 @@ def _ordering(s: SchemaSlice, sk: _Sketch, cues: list[Cue], mentions: list[Colum
             sk.used.update(range(c.start, c.end))
         elif c.intent == "superlative":
             word, direction = c.extra
-            col = _column_like(catalog, base, word)
+            col = _column_like(base, word)
             if col is not None:
                 sk.order_by.append(Order(Measure(None, ColRef(base.name, col.name)),
                                          direction == "desc"))
@@ -488,7 +488,7 @@ def _complete_grouping(sk: _Sketch) -> None:
         sk.order_by = [o for o in (_per_group(o, sk) for o in sk.order_by) if o]
 
 
-def _column_like(catalog: Catalog, table: Table, word: str) -> Column | None:
+def _column_like(table: Table, word: str) -> Column | None:
     return next((c for c in table.columns if word in c.name.lower()), None)
 
 
@@ -512,7 +512,7 @@ def _measured_tables(sk: _Sketch, mentions: list[ColumnLink], base: Table) -> li
     return [*asked, *[m.table for m in mentions], base.name]
 
 
-def _latest(s: SchemaSlice, sk: _Sketch, cues: list[Cue], catalog: Catalog, base: Table,
+def _latest(sk: _Sketch, cues: list[Cue], catalog: Catalog, base: Table,
             mentions: list[ColumnLink]) -> None:
     """"latest/最新": the rows at the newest time of the time series the question measures."""
     latest = [c for c in cues if c.intent == "latest"]
@@ -643,8 +643,7 @@ def _which(s: SchemaSlice, sk: _Sketch, cues: list[Cue], catalog: Catalog) -> No
             return
 
 
-def _confidence(s: SchemaSlice, sk: _Sketch, cues: list[Cue],
-                mentions: list[ColumnLink]) -> float:
+def _confidence(s: SchemaSlice, sk: _Sketch, cues: list[Cue]) -> float:
     """Share of content tokens the sketch explains (links, values, numbers, cue words)."""
     explained = set(sk.used)
     for c in cues:
