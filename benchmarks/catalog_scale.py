@@ -84,6 +84,12 @@ def _alter(url: str, generated: Catalog) -> list[str]:
         sql.append(f"COMMENT ON COLUMN {name}.bench_flag IS '基准标记 | Benchmark flag'")
         if i % 2:
             sql.append(f"COMMENT ON TABLE {name} IS '已修改 | Altered'")
+    _execute(url, sql)
+    return names
+
+
+def _execute(url: str, sql: list[str]) -> None:
+    """Run a write script on the benchmark database (DuckDB file or PostgreSQL)."""
     if url.startswith("duckdb"):
         import duckdb
 
@@ -94,23 +100,13 @@ def _alter(url: str, generated: Catalog) -> list[str]:
 
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(";\n".join(sql))
-    return names
 
 
 def _undo(url: str, names: list[str], generated: Catalog) -> None:
     sql = [f"ALTER TABLE {n} DROP COLUMN bench_flag" for n in names]
     sql += [f"COMMENT ON TABLE {n} IS '{generated.table(n).comment}'"  # type: ignore[union-attr]
             for n in names]
-    if url.startswith("duckdb"):
-        import duckdb
-
-        with duckdb.connect(url.split("://", 1)[1]) as con:
-            con.execute(";\n".join(sql))
-    else:
-        import psycopg
-
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(";\n".join(sql))
+    _execute(url, sql)
 
 
 def _load_in_fresh_process(path: Path) -> float:

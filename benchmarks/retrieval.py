@@ -28,8 +28,7 @@ from pathlib import Path
 import sqlglot
 from sqlglot import exp
 
-from nl2sql.backends import open_backend
-from nl2sql.catalog.introspect import introspect
+from nl2sql.catalog.introspect import introspect_url
 from nl2sql.catalog.model import Catalog, ForeignKey, Table
 from nl2sql.demo import DEMO_DB_ID, build_demo
 from nl2sql.demo.enterprise import enterprise_catalog
@@ -49,24 +48,16 @@ def _prefixed(db: str, catalog: Catalog) -> list[Table]:
                     foreign_keys=tuple(fk(f) for f in t.foreign_keys)) for t in catalog.tables]
 
 
-def _read(url: str) -> Catalog:
-    backend = open_backend(url)
-    try:
-        return introspect(backend)
-    finally:
-        backend.close()
-
-
 def benchmark_catalogs(tmp: Path) -> dict[str, tuple[str, Catalog, str]]:
     """db_id -> (dataset, catalog, gold dialect) for every benchmark database and the demo."""
     out: dict[str, tuple[str, Catalog, str]] = {}
     for path in sorted((BENCH / "spider" / "database").glob("*/*.sqlite")):
-        out[path.stem] = ("spider", _read(f"sqlite:///{path}"), "sqlite")
+        out[path.stem] = ("spider", introspect_url(f"sqlite:///{path}"), "sqlite")
     for path in sorted((BENCH / "defog" / "sqlite").glob("*.db")):
-        out[path.stem] = ("defog", _read(f"sqlite:///{path}"), "sqlite")
+        out[path.stem] = ("defog", introspect_url(f"sqlite:///{path}"), "sqlite")
     demo = tmp / "trading.duckdb"
     build_demo(demo, scale=0.02)
-    out[DEMO_DB_ID] = ("demo", _read(f"duckdb:///{demo}"), "duckdb")
+    out[DEMO_DB_ID] = ("demo", introspect_url(f"duckdb:///{demo}"), "duckdb")
     return out
 
 

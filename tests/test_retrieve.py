@@ -11,8 +11,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from nl2sql.backends import open_backend
-from nl2sql.catalog.introspect import introspect
+from nl2sql.catalog.introspect import introspect_url
 from nl2sql.catalog.model import Catalog, Table
 from nl2sql.catalog.relations import join_edges
 from nl2sql.demo import build_demo
@@ -28,14 +27,6 @@ SPIDER_DBS = ("concert_singer", "singer", "pets_1", "car_1", "orchestra")
 DEFOG_DBS = ("scholar", "restaurants")
 
 
-def _read(url: str) -> Catalog:
-    backend = open_backend(url)
-    try:
-        return introspect(backend)
-    finally:
-        backend.close()
-
-
 def _prefixed(db: str, catalog: Catalog) -> list[Table]:
     return [replace(t, name=f"{db}__{t.name}", schema=db, foreign_keys=tuple(
         replace(f, ref_table=f"{db}__{f.ref_table}") for f in t.foreign_keys))
@@ -44,12 +35,12 @@ def _prefixed(db: str, catalog: Catalog) -> list[Table]:
 
 @pytest.fixture(scope="module")
 def catalogs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Catalog]:
-    out = {db: _read(f"sqlite:///{BENCH / 'spider' / 'database' / db / f'{db}.sqlite'}")
+    out = {db: introspect_url(f"sqlite:///{BENCH / 'spider' / 'database' / db / f'{db}.sqlite'}")
            for db in SPIDER_DBS}
-    out |= {db: _read(f"sqlite:///{BENCH / 'defog' / 'sqlite' / f'{db}.db'}") for db in DEFOG_DBS}
+    out |= {db: introspect_url(f"sqlite:///{BENCH / 'defog' / 'sqlite' / f'{db}.db'}") for db in DEFOG_DBS}
     demo = tmp_path_factory.mktemp("retrieve") / "trading.duckdb"
     build_demo(demo, scale=0.01)
-    out["trading"] = _read(f"duckdb:///{demo}")
+    out["trading"] = introspect_url(f"duckdb:///{demo}")
     return out
 
 
