@@ -2,6 +2,10 @@
 
     python benchmarks/accuracy.py                 # builds the demo (scale 1) in a temp dir
     python benchmarks/accuracy.py --demo-dir ~/.local/share/nl2sql/demo
+    python benchmarks/accuracy.py --demo-dir ~/.local/share/nl2sql/demo --no-train
+
+Each database first gets its plan model from its own synthetic pairs (`nl2sql train`;
+cached by schema fingerprint under the data folder), unless --no-train.
 
 Prints each set's report (as `nl2sql eval` does), then one summary line per set.
 """
@@ -27,8 +31,10 @@ BENCH = ROOT.parent / "shared" / "benchmarks"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--demo-dir", type=Path, help="folder holding trading.duckdb")
+    parser.add_argument("--no-train", dest="train", action="store_false",
+                        help="rule parser only: no per-database plan model")
     args = parser.parse_args()
-    make = gateway_factory(load_settings(max_rows=1_000_000))
+    make = gateway_factory(load_settings(max_rows=1_000_000), train=args.train)
     with tempfile.TemporaryDirectory(prefix="nl2sql-acc-") as tmp:
         demo_dir = args.demo_dir
         if demo_dir is None or not (demo_dir / "trading.duckdb").exists():

@@ -9,6 +9,7 @@
     ├── CatalogError         a database cannot be introspected
     ├── LinkError            nothing in the schema matches the question
     ├── GenerationError      no tier could turn the question into SQL
+    │   └── ModelUnavailable the served model did not answer (after retries)
     ├── ClarificationNeeded  the question is ambiguous; carries the options
     ├── GuardError           the SQL was rejected (write, unknown identifier, ...)
     └── ExecutionError       the database failed or timed out
@@ -32,6 +33,7 @@ __all__ = [
     "GuardError",
     "InputError",
     "LinkError",
+    "ModelUnavailable",
     "Nl2SqlError",
     "QueryTimeout",
     "RateLimited",
@@ -98,6 +100,11 @@ class LinkError(Nl2SqlError):
 class GenerationError(Nl2SqlError):
     type = "cannot_answer"
     http_status = 422
+
+
+class ModelUnavailable(GenerationError):
+    type = "model_unavailable"
+    http_status = 503
 
 
 class ClarificationNeeded(Nl2SqlError):

@@ -78,6 +78,26 @@ class Settings(BaseSettings):
     queue_timeout_ms: int = Field(
         default=2_000, ge=0, description="How long a query may wait for a slot before a 503."
     )
+    max_queue: int = Field(
+        default=64, ge=0,
+        description="Requests per database that may wait for a slot beyond those running; "
+        "more, or ones that cannot start within their deadline, get a 503 at once.",
+    )
+    max_result_bytes: int = Field(
+        default=8_388_608, ge=1,
+        description="Largest result per answer (approximate JSON size of its rows); rows past "
+        "it are dropped and truncated=true.",
+    )
+    columnar_copies: dict[str, str] = Field(
+        default_factory=dict,
+        description="HTAP: a columnar copy per database name, JSON {name: URL} (name `default` "
+        "or one of `databases`); point lookups run on the named (row store) URL, scans and "
+        "aggregates on the copy.",
+    )
+    htap_point_limit: int = Field(
+        default=100, ge=1,
+        description="HTAP: a key lookup with a LIMIT above this counts as a scan (columnar).",
+    )
     value_index_limit: int = Field(
         default=200,
         ge=0,
@@ -98,6 +118,28 @@ class Settings(BaseSettings):
         description="The day questions are asked on (今天, 上个交易日 and last month count from "
         "it), as YYYY-MM-DD; empty: today, or the demo's last trading day for the demo.",
     )
+    answer_max_chars: int = Field(
+        default=200, ge=40,
+        description="Longest answer sentence (for speech); longer results are summarized as "
+        "their row count and first rows.",
+    )
+    default_policy: str = Field(
+        default="ask", pattern="^(ask|first)$",
+        description="When two entities fit one mention (平安): ask back with the options "
+        "(409), or take the first and say the assumption in the answer.",
+    )
+    hold_on_deadline: bool = Field(
+        default=False,
+        description="HTTP: when a question's deadline would pass, answer with a holding "
+        "sentence and an answer_id (GET /v1/answers/{id}) while the work goes on.",
+    )
+    pending_answers_max: int = Field(
+        default=64, ge=1, description="Held answers that may be unfinished at once; more "
+        "get a 503.",
+    )
+    pending_answer_ttl_s: float = Field(
+        default=300.0, gt=0, description="Seconds a held answer is kept to be fetched.",
+    )
     retrieval_min_tables: int = Field(
         default=50, ge=1,
         description="Catalogs with more tables than this are narrowed by table retrieval "
@@ -105,6 +147,16 @@ class Settings(BaseSettings):
     )
     retrieval_k: int = Field(
         default=10, ge=1, le=100, description="Tables kept per question by table retrieval."
+    )
+    auto_train: bool = Field(
+        default=True,
+        description="`nl2sql serve` fits a plan model in the background for each database "
+        "without one (from its own synthetic pairs; kept by schema fingerprint).",
+    )
+    train_pairs: int = Field(
+        default=3000, ge=1,
+        description="Synthetic question/SQL pairs `nl2sql train` (and `nl2sql eval`, per "
+        "database) generates to fit a database's plan model.",
     )
     host: str = Field(default="127.0.0.1", description="Address `nl2sql serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `nl2sql serve` binds to.")
@@ -117,11 +169,43 @@ class Settings(BaseSettings):
         description="Seconds a cached result is served; a changed database file also "
         "invalidates it; 0 turns the cache off.",
     )
+    retry_per_s: float = Field(
+        default=250.0, gt=0,
+        description="Overload: refused requests told to come back in the same second; "
+        "Retry-After spreads the rest over the following seconds so a crowd does not "
+        "return all at once.",
+    )
+    plan_memo_size: int = Field(
+        default=4096, ge=0,
+        description="Questions whose plan (linked, generated, guarded SQL) the service keeps "
+        "per database, so a repeated question skips planning; 0 turns the memo off.",
+    )
+    plan_memo_ttl_s: float = Field(
+        default=300.0, ge=0,
+        description="Seconds a remembered plan is reused; a changed database file also "
+        "invalidates it; 0 turns the memo off.",
+    )
     api_keys: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description='API keys as JSON {key: {"role": "analyst"|"broadcast"|"admin", '
         '"rate_per_s": N, "burst": N, "name": label}}; a key may be written "sha256:<hex>". '
-        "Empty: no key is asked for (development only).",
+        'Optional "tables", "columns" and "tenant" limit what it may read (README: API keys '
+        "and roles). Empty: no key is asked for (development only).",
+    )
+    role_access: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description='Per role, what its keys may read, JSON {role: {"tables": [names], '
+        '"columns": {table: [names]}}}; absent: everything. A key\'s own limits narrow it.',
+    )
+    max_plan_cost: float = Field(
+        default=0.0, ge=0,
+        description="Reject queries whose PostgreSQL planner cost (EXPLAIN total cost) is "
+        "above this; 0 turns the check off.",
+    )
+    max_plan_rows: float = Field(
+        default=0.0, ge=0,
+        description="Reject queries where any plan step is estimated to produce more rows "
+        "than this (EXPLAIN on PostgreSQL and DuckDB); 0 turns the check off.",
     )
     log_format: str = Field(
         default="json", pattern="^(json|text)$",
@@ -133,6 +217,62 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(
         default=30.0, ge=0,
         description="On shutdown, how long in-flight requests may finish before connections close.",
+    )
+    state_url: str = Field(
+        default="",
+        description="Where workers share the result cache, its compute locks and rate limits: "
+        "empty keeps them in each process; redis://host:6379/0 shares them across workers "
+        "and pods.",
+    )
+    state_prefix: str = Field(
+        default="nl2sql:",
+        description="Prefix of every key this deployment writes to the shared state store.",
+    )
+    model_base_url: str = Field(
+        default="http://127.0.0.1:8080/v1",
+        description="OpenAI-compatible server of the model tier (vLLM, llama.cpp; "
+        "`nl2sql model serve` listens on port 8080), up to and including /v1.",
+    )
+    model_name: str = Field(
+        default="local", description="Model name sent to the model server (vLLM: the served "
+        "model or LoRA adapter; llama.cpp ignores it).",
+    )
+    model_api_key: str = Field(
+        default="", description="Bearer key for the model server; empty sends none.",
+    )
+    model_timeout_s: float = Field(
+        default=60.0, gt=0, description="Longest one model request may take before it is "
+        "retried or given up.",
+    )
+    model_retries: int = Field(
+        default=2, ge=0, description="Further attempts after a failed model request "
+        "(connection error, timeout, 429/5xx), with exponential backoff.",
+    )
+    model_max_concurrency: int = Field(
+        default=4, ge=1, description="Model requests in flight per process; more wait.",
+    )
+    model_max_tokens: int = Field(
+        default=256, ge=16, description="Most tokens the model may write per answer.",
+    )
+    model_repair_rounds: int = Field(
+        default=2, ge=0, description="Times a guard or execution error of the model's SQL "
+        "is sent back to it for a fix.",
+    )
+    model_samples: int = Field(
+        default=1, ge=1, le=16, description="Self-consistency: SQL samples drawn per question "
+        "(temperature 0.7 when above 1); the answer whose result most samples share wins.",
+    )
+    model_grammar: str = Field(
+        default="off", pattern="^(off|llama.cpp|vllm)$",
+        description="Constrain the model to SQL over the linked tables' names with a grammar, "
+        "sent the way the server takes it: llama.cpp (`grammar`), vllm (structured outputs).",
+    )
+    model_threads: int = Field(
+        default=1, ge=1, description="CPU threads of `nl2sql model serve`; on a shared or "
+        "busy machine one thread is fastest (spinning threads wait on each other).",
+    )
+    model_context: int = Field(
+        default=4096, ge=512, description="Context window (tokens) of `nl2sql model serve`.",
     )
 
     @classmethod
@@ -164,7 +304,7 @@ class Settings(BaseSettings):
 
 
 # Settings whose values are credentials: never printed.
-SECRET_SETTINGS = frozenset({"api_keys"})
+SECRET_SETTINGS = frozenset({"api_keys", "model_api_key"})
 
 
 def database_urls(settings: Settings) -> dict[str, str]:

@@ -28,6 +28,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+# Serving tests must not train plan models in the background (tests/test_learned.py turns
+# it on where that is the subject); subprocesses inherit this too.
+os.environ.setdefault("NL2SQL_AUTO_TRAIN", "false")
+
 PG_ADMIN = os.environ.get("NL2SQL_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 MYSQL_ADMIN = os.environ.get("NL2SQL_TEST_MYSQL_ADMIN", "mysql://root@127.0.0.1:3306/")
 
@@ -42,24 +46,28 @@ def new_pg_database() -> Iterator[Callable[[str], str]]:
     """new_pg_database(label): a throwaway PostgreSQL database, dropped when the session ends."""
     import psycopg
 
+    def admin(sql: str) -> None:
+        # A connection per call: a test that restarts the server must not break the others.
+        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(sql)
+
     try:
-        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
+        admin("SELECT 1")
     except psycopg.OperationalError as e:
         pytest.fail(f"PostgreSQL test server unreachable at {PG_ADMIN}: {e}")
     made: list[str] = []
 
     def create(label: str) -> str:
         name = f"nl2sql_test_{label}_{secrets.token_hex(4)}"
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin(f'CREATE DATABASE "{name}"')
         made.append(name)
         return _with_database(PG_ADMIN, name)
 
-    with admin:
-        try:
-            yield create
-        finally:
-            for name in made:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield create
+    finally:
+        for name in made:
+            admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

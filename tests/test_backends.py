@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import threading
@@ -15,6 +16,7 @@ import pytest
 
 from nl2sql.backends import open_backend
 from nl2sql.backends._limits import LimitedBackend, file_path
+from nl2sql.backends.admission import Admission
 from nl2sql.errors import BackendBusy, ConfigError, ExecutionError, InputError
 
 ROWS = [(1, "alpha"), (2, "beta"), (3, "gamma"), (4, "delta"), (5, "epsilon")]
@@ -304,3 +306,89 @@ def test_sqlite_cannot_attach_other_files(tmp_path: Path, write_sql: Callable[..
     with open_backend(url) as b, pytest.raises(ExecutionError, match="attached"):
         b.run(f"ATTACH '{tmp_path / 'new.db'}' AS n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["items.db"]
+
+
+def test_byte_cap_sets_truncated(db_url: str) -> None:
+    # Each row is about 8 + len(name) + 2 bytes: 90 bytes hold the first few rows only.
+    with open_backend(db_url, max_result_bytes=50) as b:
+        result = b.run("SELECT id, name FROM backend_items ORDER BY id", max_rows=10)
+    assert 0 < len(result.rows) < len(ROWS) and result.truncated
+    assert [tuple(r) for r in result.rows] == ROWS[:len(result.rows)]
+
+
+# -- admission: a concurrency limit, a bounded queue and deadlines -------------------------
+
+def _admission(running: int = 1, waiting: int = 1, wait_ms: int = 2000) -> Admission:
+    return Admission(running, waiting, wait_ms, "test db")
+
+
+def test_admission_hands_slots_over_in_arrival_order() -> None:
+    async def scenario() -> list[int]:
+        gate, order = _admission(running=1, waiting=5), []
+        first = await gate.acquire(1000)
+
+        async def waiter(n: int) -> None:
+            started = await gate.acquire(1000)
+            order.append(n)
+            gate.release(started)
+
+        tasks = [asyncio.create_task(waiter(n)) for n in range(3)]
+        await asyncio.sleep(0.01)
+        assert gate.queued == 3 and gate.busy == 1
+        gate.release(first)
+        await asyncio.gather(*tasks)
+        assert gate.busy == 0 and gate.queued == 0
+        return order
+
+    assert asyncio.run(scenario()) == [0, 1, 2]
+
+
+def test_full_queue_is_refused_at_once_with_retry_after() -> None:
+    async def scenario() -> None:
+        gate = _admission(running=1, waiting=1)
+        await gate.acquire(1000)
+        queued = asyncio.create_task(gate.acquire(1000))
+        await asyncio.sleep(0.01)
+        start = time.perf_counter()
+        with pytest.raises(BackendBusy) as info:
+            await gate.acquire(1000)
+        assert time.perf_counter() - start < 0.25  # not the 1 s it may wait
+        assert info.value.retry_after_s >= 1 and "at capacity" in info.value.message
+        queued.cancel()
+
+    asyncio.run(scenario())
+
+
+def test_wait_is_bounded_by_the_deadline_and_leaks_no_slot() -> None:
+    async def scenario() -> None:
+        gate = _admission(running=1, waiting=4, wait_ms=2000)
+        held = await gate.acquire(1000)
+        start = time.perf_counter()
+        with pytest.raises(BackendBusy, match="no slot freed within 50 ms"):
+            await gate.acquire(50)  # the request's own deadline is shorter than wait_ms
+        assert 0.04 < time.perf_counter() - start < 0.5
+        cancelled = asyncio.create_task(gate.acquire(1000))  # a client that hangs up
+        await asyncio.sleep(0.01)
+        cancelled.cancel()
+        await asyncio.sleep(0.01)
+        assert gate.queued == 0
+        gate.release(held)
+        assert gate.busy == 0
+        await gate.acquire(10)  # the slot came back
+        assert gate.busy == 1
+
+    asyncio.run(scenario())
+
+
+def test_hopeless_wait_is_refused_without_queueing() -> None:
+    async def scenario() -> None:
+        gate = _admission(running=1, waiting=100, wait_ms=2000)
+        gate.hold_s = 0.5  # queries have been taking half a second
+        await gate.acquire(1000)
+        start = time.perf_counter()
+        with pytest.raises(BackendBusy) as info:
+            await gate.acquire(200)  # 0.5 s ahead of it, 0.2 s to spare
+        assert time.perf_counter() - start < 0.1 and gate.queued == 0  # not its 0.2 s
+        assert info.value.retry_after_s == 1
+
+    asyncio.run(scenario())

@@ -426,3 +426,85 @@ def test_spider_names_keep_their_declared_case(bench_catalogs: dict[str, Catalog
     assert column(car, "continents", "Continent").values == (
         "africa", "america", "asia", "australia", "europe")
     assert table(car, "cars_data").row_count == 406
+
+
+# --- SQLAlchemy multi-table reflection, the generic path ---------------------------------
+
+
+def shape(catalog: Catalog, comments: bool = True) -> dict[tuple[str, str], Any]:
+    """What both structure paths must agree on: kinds, comments, keys, columns (name, type
+    class, nullability, comment) and the profile's value index. A view's columns are
+    compared by name, type class and values: MariaDB's information_schema gives them the
+    base columns' nullability and comments, SQLAlchemy's reflection does not."""
+    def columns(t: Table) -> list[tuple[Any, ...]]:
+        table_like = t.kind == "table"
+        return [(c.name, c.type_class, c.values, c.nullable if table_like else None,
+                 c.comment if comments and table_like else "") for c in t.columns]
+    return {(t.schema, t.name): (t.kind, t.comment if comments else "", t.primary_key,
+                                 t.foreign_keys, columns(t)) for t in catalog.tables}
+
+
+def test_sqlalchemy_reflection_matches_native(shop: tuple[Backend, dict[str, Any]],
+                                              catalog: Catalog) -> None:
+    backend, options = shop
+    if backend.dialect == "duckdb":  # no SQLAlchemy dialect for DuckDB is installed
+        with pytest.raises(CatalogError, match="cannot reflect"):
+            introspect(backend, structure="sqlalchemy", **options)
+        return
+    reflected = introspect(backend, structure="sqlalchemy", **options)
+    # SQLAlchemy reads no comments from SQLite (they live in the DDL text only).
+    comments = backend.dialect != "sqlite"
+    assert shape(reflected, comments) == shape(catalog, comments)
+    assert table(reflected, "Select").kind == "view" and not reflected.problems
+    assert column(reflected, "股票", "order").type_class == "number"
+    if comments:
+        assert table(reflected, "Exchange").comment == "交易所"
+        assert column(reflected, "股票", "名称").comment == "股票名称"
+
+
+def test_sqlalchemy_reflection_lists_a_broken_view(tmp_path: Path,
+                                                   write_sql: Callable[..., None]) -> None:
+    url = f"sqlite:///{tmp_path / 'broken.sqlite'}"
+    write_sql(url, "CREATE TABLE kept (x INT PRIMARY KEY); CREATE TABLE gone (y INT); "
+                   "CREATE VIEW dangling AS SELECT y FROM gone; DROP TABLE gone;")
+    catalog = introspect_url(url, structure="sqlalchemy")
+    assert [t.name for t in catalog.tables] == ["kept"]
+    assert [(p.table, p.stage) for p in catalog.problems] == [("dangling", "structure")]
+
+
+def test_bad_structure_source(tmp_path: Path, write_sql: Callable[..., None]) -> None:
+    url = f"sqlite:///{tmp_path / 'x.sqlite'}"
+    write_sql(url, "CREATE TABLE t (a INT)")
+    with pytest.raises(CatalogError, match="structure must be"):
+        introspect_url(url, structure="guess")
+
+
+@pytest.mark.parametrize("kind", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_several_schemas_with_the_same_table_names(kind: str, tmp_path: Path,
+                                                   request: pytest.FixtureRequest,
+                                                   write_sql: Callable[..., None]) -> None:
+    """Namespaces (a mixed-case one, a Chinese one) holding tables of the same name, a view
+    across them and reserved words; each table keeps its schema and its own columns."""
+    url = (f"duckdb:///{tmp_path / 'ns.duckdb'}" if kind == "duckdb"
+           else request.getfixturevalue("pg_url"))
+    write_sql(url, [
+        'CREATE SCHEMA "Sales"', 'CREATE SCHEMA "风控"',
+        'CREATE TABLE "Sales"."Order" ("id" INT PRIMARY KEY, "group" VARCHAR(10))',
+        'CREATE TABLE "风控"."Order" ("id" INT PRIMARY KEY, "限额" DECIMAL(12, 2))',
+        'CREATE TABLE "风控"."客户" ("id" INT, "order_id" INT REFERENCES "风控"."Order" ("id"))',
+        'CREATE VIEW "风控"."Sales Orders" AS SELECT s."id", s."group", r."限额" '
+        'FROM "Sales"."Order" AS s JOIN "风控"."Order" AS r ON r."id" = s."id"',
+        "INSERT INTO \"Sales\".\"Order\" VALUES (1, 'retail'), (2, 'inst')",
+    ])
+    with open_backend(url) as backend:
+        both = introspect(backend, schemas=["Sales", "风控"])
+        default = introspect(backend)
+    found = {(t.schema, t.name): t for t in both.tables}
+    assert set(found) == {("Sales", "Order"), ("风控", "Order"), ("风控", "客户"),
+                          ("风控", "Sales Orders")}
+    assert [c.name for c in found[("Sales", "Order")].columns] == ["id", "group"]
+    assert [c.name for c in found[("风控", "Order")].columns] == ["id", "限额"]
+    assert found[("Sales", "Order")].column("group").values == ("inst", "retail")
+    assert found[("风控", "Sales Orders")].kind == "view"
+    assert found[("风控", "客户")].foreign_keys[0].ref_table == "Order"
+    assert not {t.schema for t in default.tables} & {"Sales", "风控"}

@@ -14,9 +14,23 @@ import pytest
 from click.testing import CliRunner
 
 from nl2sql.backends import open_backend
-from nl2sql.catalog import Catalog, Column, Table, introspect, load_catalog, save_catalog
+from nl2sql.catalog import (
+    Catalog,
+    Column,
+    ForeignKey,
+    Table,
+    introspect,
+    load_catalog,
+    save_catalog,
+)
 from nl2sql.catalog.relations import join_edges, relationships
-from nl2sql.catalog.summary import column_line, parse_comment, table_card, time_column
+from nl2sql.catalog.summary import (
+    column_line,
+    domains,
+    parse_comment,
+    table_card,
+    time_column,
+)
 from nl2sql.cli import main as cli
 from nl2sql.demo.enterprise import enterprise_catalog, load_enterprise
 from nl2sql.errors import CatalogError
@@ -411,6 +425,41 @@ def test_column_lines_and_comments() -> None:
     assert column_line(price) == ("close DECIMAL(10,2) — 收盘价 | Close price | 元; "
                                   "range 1.5 .. 9.5; ~40 distinct; 25% null")
     assert parse_comment("收盘价 | Close price | 元").unit == "元"
+
+
+def test_domains_of_an_enterprise_schema_follow_its_subject_words() -> None:
+    catalog = enterprise_catalog(1000)
+    found = domains(catalog)
+    assert set(found) == {t.name.lower() for t in catalog.tables}
+    by_key = {d.key: d for d in found.values()}
+    # ods_<source>_<subject>_…: the subject (in every layer) wins over the source system.
+    assert found["dim_brk_account"].key == "brk"
+    assert {found[t.name.lower()].key for t in catalog.tables
+            if t.name.startswith("ods_") and "_brk_" in t.name} == {"brk"}
+    assert by_key["brk"].title == "经纪业务 | Brokerage"
+    assert len(by_key) <= 12 and sum(len(d.tables) for d in by_key.values()) == 1000
+    card = table_card(catalog.table("dim_brk_account"), catalog,  # type: ignore[arg-type]
+                      found["dim_brk_account"])
+    assert card.splitlines()[-1].startswith("domain: brk 经纪业务 | Brokerage (")
+
+
+def test_small_schemas_are_one_domain_through_their_keys() -> None:
+    def t(name: str, *refs: str, schema: str = "") -> Table:
+        fks = tuple(ForeignKey(("x",), r, ("x",)) for r in refs)
+        return Table(name, (Column("x", "INT"),), schema=schema, foreign_keys=fks)
+    catalog = Catalog("sqlite", (
+        t("student"), t("pets"), t("has_pet", "student", "pets"),  # no shared word: keys
+        t("singer"), t("concert"), t("singer_in_concert", "singer", "concert"),
+        t("orders", schema="sales"), t("lines", schema="sales"),  # a schema is a domain
+        t("dim_crm_customer"), t("dwd_crm_visit"), t("ads_crm_rank"), t("crm_note", "dim_crm_customer"),
+    ))
+    keys = {name: d.key for name, d in domains(catalog).items()}
+    assert keys["student"] == keys["pets"] == keys["has_pet"]
+    assert keys["singer"] == keys["concert"] == keys["singer_in_concert"] == "singer"
+    assert keys["orders"] == keys["lines"] == "sales"
+    assert {keys[n] for n in ("dim_crm_customer", "dwd_crm_visit", "ads_crm_rank",
+                              "crm_note")} == {"crm"}
+    assert len(set(keys.values())) == 4
 
 
 # --- the generator at test scale, introspected back ------------------------------------------

@@ -93,7 +93,7 @@ def test_a_directory_target_is_refused(tmp_path):
     ({"scale": 50}, InputError),
     ({"scale": "1"}, InputError),
     ({"seed": -3}, InputError),
-    ({"target": "mysql://root@127.0.0.1/test"}, ConfigError),
+    ({"target": "sqlite:///tmp/demo.db"}, ConfigError),
     ({"target": "duckdb:///:memory:"}, ConfigError),
     ({"target": "  "}, ConfigError),
     ({"target": "/dev/null/x.duckdb"}, ConfigError),

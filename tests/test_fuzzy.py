@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 import numpy as np
 import pytest
@@ -171,7 +170,7 @@ def test_bad_input_raises_typed_errors(matcher: EntityMatcher) -> None:
 # --- a small noisy-name benchmark over generated demo securities ----------------------------
 
 @pytest.fixture(scope="module")
-def universe() -> tuple[list[tuple[str, str, str]], EntityMatcher, float]:
+def universe() -> tuple[list[tuple[str, str, str]], EntityMatcher]:
     days = open_days(START_DATE, AS_OF_DATE)
     _, sec = make_securities(np.random.default_rng(11), 0.4, days)
     rows = [(str(c), str(n), str(p)) for c, n, p in zip(sec["ts_code"], sec["name"],
@@ -179,9 +178,7 @@ def universe() -> tuple[list[tuple[str, str, str]], EntityMatcher, float]:
     entries = [("securities", col, str(v), str(k)) for col in ("name", "pinyin", "ts_code",
                                                                 "symbol", "full_name", "en_name")
                for v, k in zip(sec[col], sec["ts_code"], strict=True)]
-    start = time.perf_counter()
-    m = EntityMatcher.build(entries)
-    return rows, m, time.perf_counter() - start
+    return rows, EntityMatcher.build(entries)
 
 
 def _reading(ch: str) -> str:
@@ -209,8 +206,9 @@ def _homophone(name: str, rng: random.Random, names: set[str]) -> str | None:
 
 
 def test_noisy_names_of_generated_securities(universe) -> None:
-    rows, m, build_s = universe
-    assert len(rows) >= 2000 and build_s < 2.0
+    """Speed is measured by benchmarks/broadcast_linking.py, not asserted here."""
+    rows, m = universe
+    assert len(rows) >= 2000
     rng = random.Random(5)
     names = {n for _, n, _ in rows}
     sounds: dict[tuple[str, ...], int] = {}
@@ -218,18 +216,13 @@ def test_noisy_names_of_generated_securities(universe) -> None:
         key = tuple(_reading(c) for c in n)
         sounds[key] = sounds.get(key, 0) + 1
     hits = total = 0
-    latencies = []
     for code, name, _ in rng.sample(rows, 300):
         mentions = [name, code[:6], code.split(".")[1] + code[:6]]
         noisy = _homophone(name, rng, names)
         if noisy and sounds.get(tuple(_reading(c) for c in noisy), 0) <= 1:
             mentions.append(noisy)  # (one that sounds like two names is ambiguous by nature)
         for mention in mentions:
-            start = time.perf_counter()
             found = m.match(f"{mention}最新收盘价是多少")
-            latencies.append(time.perf_counter() - start)
             total += 1
             hits += bool(found) and found[0].key == code
     assert total >= 1100 and hits / total >= 0.99, (hits, total)
-    latencies.sort()
-    assert latencies[int(0.95 * len(latencies))] < 0.005

@@ -64,7 +64,7 @@ def test_answer_sentence_uses_result_values(shop: tuple[Gateway, str]) -> None:
     assert answer.rows == [(6999.0,)]
     assert "6999" in answer.answer_text
     zh = gateway.ask("Desk的价格是多少")
-    assert zh.answer_text == "价格为899。"
+    assert zh.answer_text == "Desk价格为899元。"  # the entity and the unit are said
 
 
 def test_confidence_is_lower_for_a_question_it_only_partly_understands(

@@ -20,7 +20,7 @@ from nl2sql.errors import InputError
 from nl2sql.eval.dataset import load_questions
 from nl2sql.link.analyze import analyze, analyze_question
 from nl2sql.link.documents import Analyzer, copy_groups
-from nl2sql.link.retrieve import RetrievedTable, TableRetriever
+from nl2sql.link.retrieve import RetrievalWeights, RetrievedTable, TableRetriever
 from tests.paths import BENCH
 
 SPIDER_DBS = ("concert_singer", "singer", "pets_1", "car_1", "orchestra")
@@ -196,3 +196,20 @@ def test_analysis_of_names_comments_and_questions() -> None:
     assert "基金" in q and "金分" not in q  # no bigram across a word boundary
     tables = [Table("paper", ()), Table("keyphrase", ()), Table("paperkeyphrase", ())]
     assert Analyzer.build(tables).terms("paperkeyphrase") == ("paperkeyphras", "paper", "keyphras")
+
+
+def test_a_whole_column_name_outranks_a_shared_word(retriever: TableRetriever) -> None:
+    # cars_data has columns Weight and Year; distractors only total_weight_pct, *_years.
+    results = retriever.retrieve("What is the average weight and year for each year?", k=5)
+    assert results[0].name == "car_1__cars_data"
+    named = {e.target for e in results[0].evidence if e.kind == "column name"}
+    assert named == {"car_1__cars_data.Weight", "car_1__cars_data.Year"}
+
+
+def test_tables_of_the_domain_that_explains_the_question_rise_together(
+        merged: Catalog, retriever: TableRetriever) -> None:
+    question = "Which countries in europe have at least 3 car manufacturers?"
+    alone = TableRetriever.build(merged, weights=RetrievalWeights(domain=0.0))
+    without = _names(alone.retrieve(question, k=4))
+    assert not all(n.startswith("car_1__") for n in without)
+    assert all(n.startswith("car_1__") for n in _names(retriever.retrieve(question, k=4)))

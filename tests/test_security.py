@@ -13,11 +13,14 @@ entry says what must happen (`expect`):
 On every backend: every response is one valid answer or one error envelope, nothing is
 written (row counts and a hash of every row of every table, before and after), no file
 the corpus names appears, and nothing answers 500.
-Row-level tenant policies are not built yet, so no cross-tenant assertions are made.
+
+Cross-tenant attempts (fixtures/tenant_attacks.sql) go through a key bound to one account
+on DuckDB and PostgreSQL: no answer may hold a row of another account.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import shutil
@@ -25,6 +28,7 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -244,3 +248,102 @@ def test_checksums_see_one_changed_value(tmp_path: Path,
     assert after["objects"] == before["objects"]
     assert after["rows"]["singer"][0] == before["rows"]["singer"][0]  # same row count
     assert after["rows"]["singer"] != before["rows"]["singer"]
+
+
+# -- cross-tenant attempts -----------------------------------------------------------------
+
+TENANT_CASES = Path(__file__).parent / "fixtures" / "tenant_attacks.sql"
+TENANT_KEY = "customer-key"
+SHARED = ["securities", "industry", "daily_bar", "trade_calendar", "index_info",
+          "index_member", "index_daily", "fund_info", "fund_nav"]
+SCHEMAS = {"duckdb": "main", "postgres": "public"}
+
+
+def _tenant_cases() -> list[dict[str, str]]:
+    cases = []
+    for block in TENANT_CASES.read_text(encoding="utf-8").split("\n\n"):
+        head = [ln[2:] for ln in block.splitlines() if ln.startswith("# ")]
+        sql = " ".join(ln for ln in block.splitlines() if not ln.startswith("#")).strip()
+        if not sql:
+            continue
+        case = {"sql": sql, "only": "", "expect": ""}
+        for line in head:
+            key, _, value = line.partition(":")
+            if key == "only":
+                case["only"] = value.strip()
+            else:
+                case["expect"], case["arg"] = key.strip(), value.strip()
+        cases.append(case)
+    return cases
+
+
+def _direct(kind: str, url: str, sql: str) -> list[tuple]:
+    """Rows of `sql` on a plain read connection, bypassing the gateway."""
+    if kind == "duckdb":
+        import duckdb
+
+        with duckdb.connect(url.split(":///", 1)[1], read_only=True) as con:
+            return con.execute(sql).fetchall()
+    import psycopg
+
+    with psycopg.connect(url) as con:
+        return con.execute(sql).fetchall()
+
+
+def _tenant_verdict(case: dict[str, str], r: Any, tenant: int, want: list[tuple] | None
+                    ) -> str | None:
+    body = r.json()
+    if case["expect"] == "reject":
+        reason = body.get("error", {}).get("reason")
+        return None if r.status_code == 400 and reason == case["arg"] else \
+            f"{r.status_code} {str(body)[:160]} instead of rejected ({case['arg']})"
+    if r.status_code != 200:
+        return f"{r.status_code}: {str(body)[:200]}"
+    rows = [tuple(row) for row in body["rows"]]
+    if want is not None:
+        ok = sorted(map(repr, rows)) == sorted(repr(tuple(_plain(v) for v in w)) for w in want)
+        return None if ok else f"rows {rows[:3]} != direct {want[:3]}"
+    foreign = {v for row in rows for v in row if v is not None and v != tenant}
+    if foreign:
+        return f"leaked {sorted(foreign, key=repr)[:5]} in {body['sql']}"
+    return None if rows or case["expect"] == "own, may be empty" else "no rows"
+
+
+def _plain(v: Any) -> Any:
+    """A database value as it comes back in JSON."""
+    if isinstance(v, Decimal):
+        return float(v)
+    return v.isoformat() if isinstance(v, dt.date | dt.time) else v
+
+
+@pytest.mark.parametrize("kind", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_tenant_key_reads_only_its_own_rows(kind: str, request: pytest.FixtureRequest,
+                                            tmp_path: Path) -> None:
+    url = request.getfixturevalue(f"{kind}_target")
+    tenant, other = (r[0] for r in _direct(kind, url, (
+        "SELECT account_id FROM account a WHERE EXISTS (SELECT 1 FROM orders o WHERE "
+        "o.account_id = a.account_id) AND EXISTS (SELECT 1 FROM position p WHERE "
+        "p.account_id = a.account_id) ORDER BY account_id LIMIT 2")))
+    cases = [c for c in _tenant_cases() if c["only"] in ("", kind)]
+    fill = {"{tenant}": str(tenant), "{other}": str(other), "{schema}": SCHEMAS[kind]}
+
+    def filled(sql: str) -> str:
+        for k, v in fill.items():
+            sql = sql.replace(k, v)
+        return sql
+
+    wanted = {i: _direct(kind, url, filled(c["arg"]))
+              for i, c in enumerate(cases) if c["expect"] == "same"}
+    keys = {TENANT_KEY: {"role": "analyst", "name": "one-customer", "tenant": {
+        "column": "account_id", "value": tenant, "shared": SHARED}}}
+    settings = load_settings(database=url, data_dir=tmp_path, api_keys=keys)
+    failures = []
+    with TestClient(build_app(settings)) as client:
+        for i, case in enumerate(cases):
+            r = client.post("/v1/sql", json={"sql": filled(case["sql"])},
+                            headers={"X-API-Key": TENANT_KEY})
+            problem = _tenant_verdict(case, r, tenant, wanted.get(i))
+            if problem:
+                failures.append(f"{case['sql'][:90]}: {problem}")
+    assert len(cases) >= 50
+    assert not failures, f"{len(failures)} of {len(cases)} on {kind}:\n" + "\n".join(failures)

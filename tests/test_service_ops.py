@@ -3,6 +3,7 @@ request ids and JSON logs, body cap, error envelopes and graceful shutdown."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import duckdb
 import httpx
 import pytest
 from fastapi.testclient import TestClient
@@ -30,6 +32,7 @@ from nl2sql.service.auth import KeyRing, TokenBucket
 from nl2sql.service.cache import LruTtlCache
 from nl2sql.service.gateways import Gateways
 from nl2sql.service.logs import JsonFormatter
+from nl2sql.service.protocol import AskResponse
 from nl2sql.settings import load_settings
 from tests.paths import BENCH
 
@@ -83,10 +86,14 @@ def test_cache_is_per_database_and_skips_random(client: TestClient) -> None:
 
 def test_ask_answers_from_cache_too(client: TestClient) -> None:
     q = {"question": "How many securities are listed on each board?"}
-    client.post("/v1/ask", json=q)
+    first = client.post("/v1/ask", json=q).json()
     body = client.post("/v1/ask", json=q).json()
     assert body["cached"] is True and len(body["rows"]) == 3
     assert {"link", "generate", "guard", "execute", "answer", "total"} <= set(body["timings_ms"])
+    # The plan was remembered: the planning stages did not run the second time.
+    assert first["timings_ms"]["generate"] > 0 and body["timings_ms"]["generate"] == 0
+    assert (body["sql"], body["rows"], body["answer_text"]) == (
+        first["sql"], first["rows"], first["answer_text"])
 
 
 def test_changed_database_file_invalidates(tmp_path: Path,
@@ -124,6 +131,98 @@ def test_lru_ttl_cache_expiry_and_eviction() -> None:
     now[0] = 10.0
     assert cache.get("a") is None and len(cache) == 1
     assert cache.clear() == 1 and len(cache) == 0
+
+
+# -- plan memo ----------------------------------------------------------------------------
+
+MEMO_HITS = 'nl2sql_plan_memo_lookups_total{result="hit"}'
+MEMO_MISSES = 'nl2sql_plan_memo_lookups_total{result="miss"}'
+
+
+def _memo(c: TestClient) -> tuple[float, float]:
+    return _metric(c, MEMO_HITS), _metric(c, MEMO_MISSES)
+
+
+def test_repeated_question_reuses_its_plan(client: TestClient) -> None:
+    q = "每个行业有多少只股票？"
+    hits, misses = _memo(client)
+    first = client.post("/v1/ask", json={"question": q}).json()
+    again = client.post("/v1/ask", json={"question": f"  {q} "}).json()  # spacing is ignored
+    other = client.post("/v1/ask", json={"question": q, "default_policy": "first"}).json()
+    assert _memo(client) == (hits + 1, misses + 2)
+    assert first["timings_ms"]["link"] > 0 and again["timings_ms"]["link"] == 0
+    assert other["timings_ms"]["link"] > 0
+    assert again["sql"] == first["sql"] and again["rows"] == first["rows"]
+    assert again["question"] == q and again["answer_text"] == first["answer_text"]
+
+
+def test_plan_memo_never_serves_one_tenant_the_plan_of_another(
+        demo: str, tmp_path: Path) -> None:
+    """Two customer keys, one question: each gets its own plan (its tenant's predicate) and
+    only its own rows, however often and in whatever order they ask."""
+    path = demo.removeprefix("duckdb:///")
+    with duckdb.connect(path, read_only=True) as con:
+        a, b = (r[0] for r in con.execute(
+            "SELECT account_id FROM trade GROUP BY 1 ORDER BY count(*) DESC LIMIT 2").fetchall())
+    keys = {f"k-{acct}": {"role": "broadcast", "name": f"customer-{acct}",
+                          "tenant": {"column": "account_id", "value": acct}} for acct in (a, b)}
+    q = {"question": "成交金额最大的10个资金账号"}
+    with _app(demo, tmp_path, api_keys=keys) as c:
+        seen = {}
+        for acct in (a, a, b, b, a):
+            r = c.post("/v1/ask", json=q, headers={"X-API-Key": f"k-{acct}"})
+            assert r.status_code == 200, r.text
+            body = r.json()
+            assert body["rows"] and {row[0] for row in body["rows"]} == {acct}, body["rows"]
+            assert str(acct) in body["sql"]
+            seen.setdefault(acct, []).append(body["timings_ms"]["link"] > 0)
+        assert seen == {a: [True, False, False], b: [True, False]}
+        assert _memo(c) == (3, 2)
+
+
+def test_plan_memo_forgets_plans_when_the_database_file_changes(
+        tmp_path: Path, write_sql: Callable[[str, str], None]) -> None:
+    path = tmp_path / "cs.sqlite"
+    shutil.copy(SPIDER / "concert_singer" / "concert_singer.sqlite", path)
+    path.chmod(0o644)
+    url = f"sqlite:///{path}"
+    q = {"question": "How many singers are there?"}
+    with _app(url, tmp_path) as c:
+        before = c.post("/v1/ask", json=q).json()
+        assert c.post("/v1/ask", json=q).json()["rows"] == before["rows"]
+        assert _memo(c) == (1, 1)
+        time.sleep(0.01)  # a distinct mtime even on coarse clocks
+        write_sql(url, "insert into singer (Singer_ID, Name) values (99, 'New Singer')")
+        after = c.post("/v1/ask", json=q).json()
+        assert _memo(c) == (1, 2) and after["timings_ms"]["link"] > 0
+        assert after["cached"] is False and after["rows"][0][0] == before["rows"][0][0] + 1
+    with _app(url, tmp_path, plan_memo_size=0) as c:  # off: never looked up
+        c.post("/v1/ask", json=q)
+        c.post("/v1/ask", json=q)
+        assert _memo(c) == (0, 0)
+
+
+def test_opening_the_database_does_not_count_against_the_first_deadline(
+        demo: str, tmp_path: Path) -> None:
+    """The first request opens (introspects) the database off the event loop; that takes
+    longer than this deadline, which covers the question's own work only."""
+    with _app(demo, tmp_path) as c:
+        start = time.perf_counter()
+        r = c.post("/v1/ask", json={"question": "每个行业有多少只股票？", "deadline_ms": 150})
+        assert time.perf_counter() - start > 0.15 and r.status_code == 200, r.text
+
+
+def test_answer_json_is_what_the_response_model_would_write(client: TestClient) -> None:
+    """The routes write answers as JSON themselves: dates, decimals, intervals, bytes as the
+    response model would."""
+    r = client.post("/v1/sql", json={"sql": "SELECT trade_date, close, INTERVAL 90 MINUTE AS "
+                                            "span, 'ab'::BLOB AS raw FROM daily_bar LIMIT 3"})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json", r.text
+    body = r.json()
+    assert body == AskResponse.model_validate(body).model_dump(mode="json")
+    date, close, span, raw = body["rows"][0]
+    assert isinstance(close, float) and span == 5400.0 and raw == "YWI="
+    assert dt.date.fromisoformat(date)
 
 
 # -- API keys, roles, rate limits ---------------------------------------------------------
@@ -284,8 +383,8 @@ def test_unexpected_error_is_500_without_details(
     def broken(self, question, **kw):
         raise RuntimeError("secret internals /etc/shadow")
 
-    monkeypatch.setattr(Gateway, "ask", broken)
-    r = client.post("/v1/ask", json={"question": "how many securities"},
+    monkeypatch.setattr(Gateway, "plan", broken)
+    r = client.post("/v1/ask", json={"question": "how many securities, broken"},
                     headers={"X-Request-ID": "boom-1"})
     err = r.json()["error"]
     assert r.status_code == 500 and err["type"] == "internal_error" and err["incident"]
@@ -385,3 +484,116 @@ def _wait_in_flight(base: str, n: int) -> None:
                 return
         time.sleep(0.02)
     pytest.fail("the slow request never started")
+
+
+# -- overload and recovery ----------------------------------------------------------------
+
+SLOW_SQL = {"sql": "select sum((a.x + b.x) % 7) as s from range(1000000) a(x), range(400) b(x)",
+            "deadline_ms": 60000}
+
+
+def test_overload_is_refused_at_once_with_retry_after(demo: str, tmp_path: Path) -> None:
+    """One slot, no queue: while a slow query holds the slot, the next request is a 503
+    answered at once (the refusal itself takes about 0.1 ms); once the slot frees,
+    requests are answered again."""
+    with _app(demo, tmp_path, max_concurrency=1, max_queue=0, cache_size=0,
+              statement_timeout_ms=60000) as c:
+        assert c.post("/v1/sql", json=COUNT).status_code == 200  # opens the gateway
+        slow: dict = {}
+        worker = threading.Thread(target=lambda: slow.setdefault(
+            "r", c.post("/v1/sql", json=SLOW_SQL)))
+        worker.start()
+        lane = c.app.state.gateways._lane("default")
+        deadline = time.monotonic() + 10
+        while lane.admission.busy == 0 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        start = time.perf_counter()
+        r = c.post("/v1/sql", json=COUNT)
+        elapsed = time.perf_counter() - start
+        gauges = (_metric(c, 'nl2sql_database_running{database="default"}'),
+                  _metric(c, 'nl2sql_database_queued{database="default"}'))
+        # Refused at the door, before the body is even read: an invalid one is a 503 too.
+        invalid = c.post("/v1/sql", json={"sql": 5})
+        worker.join(60)
+        assert r.status_code == 503 and r.json()["error"]["type"] == "backend_busy", r.text
+        assert int(r.headers["retry-after"]) >= 1 and elapsed < 1.0  # the slow query holds the slot for seconds
+        assert r.json()["error"]["request_id"] == r.headers["x-request-id"]
+        assert invalid.status_code == 503 and gauges == (1.0, 0.0)
+        assert slow["r"].status_code == 200, slow["r"].text
+        assert c.post("/v1/sql", json=COUNT).status_code == 200
+        assert lane.admission.busy == 0 and lane.admission.queued == 0
+        assert _metric(c, 'nl2sql_database_running{database="default"}') == 0.0
+        assert _metric(c, 'nl2sql_http_requests_total{method="POST",route="/v1/sql",'
+                          'status="503"}') == 2
+
+
+def test_a_crowd_is_told_to_come_back_spread_over_seconds(demo: str, tmp_path: Path) -> None:
+    """Refusals beyond retry_per_s in one second are told to come back a second later each,
+    so a refused crowd does not return all at once."""
+    with _app(demo, tmp_path, max_concurrency=1, max_queue=0, cache_size=0, retry_per_s=2,
+              statement_timeout_ms=60000) as c:
+        assert c.post("/v1/sql", json=COUNT).status_code == 200
+        worker = threading.Thread(target=lambda: c.post("/v1/sql", json=SLOW_SQL))
+        worker.start()
+        lane = c.app.state.gateways._lane("default")
+        deadline = time.monotonic() + 10
+        while lane.admission.busy == 0 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        waits = [int(c.post("/v1/sql", json=COUNT).headers["retry-after"]) for _ in range(6)]
+        worker.join(60)
+    # Each refusal takes a slot half a second after the one before, from now + 1 s.
+    assert waits[:2] == [1, 1] and waits == sorted(waits) and waits[-1] >= 3, waits
+
+
+def _restart_postgres() -> tuple[float, float]:
+    """Restart the PostgreSQL server; returns when it went down and came back (monotonic)."""
+    version = sorted(os.listdir("/etc/postgresql"))[-1]
+    cmd = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
+    down = time.monotonic()
+    try:
+        subprocess.run([*cmd, "stop", "-m", "fast"], check=True, timeout=60)
+        time.sleep(1.0)  # a real outage, not just a dropped connection
+    finally:
+        subprocess.run([*cmd, "start"], check=True, timeout=60)
+    return down, time.monotonic()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_postgres_restart_mid_run_recovers_and_loses_nothing(
+        pg_url: str, write_sql: Callable[..., None], tmp_path: Path) -> None:
+    """Clients keep asking while PostgreSQL restarts: every request gets an answer or an
+    error envelope, errors only while the server is away, all answers again afterwards."""
+    write_sql(pg_url, ["CREATE TABLE ops_restart (id INTEGER PRIMARY KEY, v TEXT)",
+                       "INSERT INTO ops_restart VALUES (1, 'a'), (2, 'b')"])
+    query = {"sql": "select count(*) from ops_restart"}
+    log: list[tuple[float, int, str]] = []
+    stop = threading.Event()
+    with _app(pg_url, tmp_path, cache_size=0, max_concurrency=4) as c:
+        assert c.post("/v1/sql", json=query).status_code == 200
+
+        def client() -> None:
+            while not stop.is_set():
+                r = c.post("/v1/sql", json=query)
+                etype = "" if r.status_code == 200 else r.json()["error"]["type"]
+                log.append((time.monotonic(), r.status_code, etype))
+                time.sleep(0.01)
+
+        workers = [threading.Thread(target=client) for _ in range(4)]
+        for w in workers:
+            w.start()
+        try:
+            time.sleep(1.0)
+            down, up = _restart_postgres()
+            time.sleep(2.0)
+        finally:
+            stop.set()
+            for w in workers:
+                w.join(30)
+    before = [s for t, s, _ in log if t < down]
+    after = [s for t, s, _ in log if t > up + 1.0]
+    errors = [(t, s, e) for t, s, e in log if s != 200]
+    assert before and all(s == 200 for s in before)
+    assert after and all(s == 200 for s in after), errors[-5:]
+    assert all(down <= t <= up + 1.0 for t, _, _ in errors), errors
+    assert {e for _, _, e in errors} <= {"execution_error", "backend_busy"}

@@ -1,4 +1,4 @@
-"""The answer sentence: every figure in it is a value of the result rows, as stored."""
+"""The Answer of one question, and values as plain text for tables."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["Answer", "format_value", "sentence"]
-
-_MAX_ITEMS = 5  # values read out before "and N more"
+__all__ = ["Answer", "format_value"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +23,9 @@ class Answer:
     confidence: float
     timings_ms: dict[str, float] = field(default_factory=dict)
     evidence: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()  # competing readings of a mention, when one was assumed
+    assumption: str = ""           # the option taken (said aloud in answer_text)
+    route: dict[str, str] = field(default_factory=dict)  # HTAP: store, dialect, reason
 
 
 def format_value(v: Any) -> str:
@@ -43,24 +44,3 @@ def format_value(v: Any) -> str:
     if isinstance(v, dt.datetime | dt.date):
         return v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v.isoformat()
     return str(v)
-
-
-def sentence(labels: tuple[str, ...], rows: list[tuple[Any, ...]], *, lang: str,
-             truncated: bool = False) -> str:
-    """A short sentence for speech: one value, one row, or a count and the first few rows."""
-    zh = lang == "zh"
-    if not rows:
-        return "没有查到符合条件的数据。" if zh else "No matching rows were found."
-    if len(rows) == 1:
-        pairs = [(lab, format_value(v)) for lab, v in zip(labels, rows[0], strict=False)]
-        if zh:
-            return "，".join(f"{lab}为{v}" for lab, v in pairs) + "。"
-        return "; ".join(f"{lab} is {v}" for lab, v in pairs).capitalize() + "."
-    shown = [", ".join(format_value(v) for v in row) for row in rows[:_MAX_ITEMS]]
-    more = len(rows) - len(shown)
-    n = f"{len(rows)}+" if truncated else str(len(rows))
-    if zh:
-        tail = f"，等{more}条" if more else ""
-        return f"共{n}条结果：" + "；".join(shown) + tail + "。"
-    tail = f", and {more} more" if more else ""
-    return f"{n} rows: " + "; ".join(shown) + tail + "."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from nl2sql.backends import duckdb, sqlite  # noqa: F401  (registers duckdb://, sqlite://)
+from nl2sql.backends import duckdb, replicas, sqlite  # noqa: F401  (duckdb://, replicas+..://, sqlite://)
 from nl2sql.backends.base import Backend, Result, open_backend, redact, register
 from nl2sql.errors import ConfigError
 

@@ -27,6 +27,7 @@ __all__ = [
     "Limits",
     "Slots",
     "Watchdog",
+    "capped",
     "column_names",
     "file_path",
     "timed_out",
@@ -44,10 +45,12 @@ class Limits:
     queue_timeout_ms: int = 2000
     statement_timeout_ms: int = 10000
     max_rows: int = 1000
+    max_result_bytes: int = 8_388_608
 
     def __post_init__(self) -> None:
         for name, low in (("max_concurrency", 1), ("queue_timeout_ms", 0),
-                          ("statement_timeout_ms", 1), ("max_rows", 0)):
+                          ("statement_timeout_ms", 1), ("max_rows", 0),
+                          ("max_result_bytes", 1)):
             value = getattr(self, name)
             if not isinstance(value, int) or value < low:
                 raise ConfigError(f"{name} must be an integer >= {low}, got {value!r}")
@@ -220,9 +223,11 @@ class LimitedBackend:
         queue_timeout_ms: int = 2000,
         statement_timeout_ms: int = 10000,
         max_rows: int = 1000,
+        max_result_bytes: int = 8_388_608,
     ) -> None:
         self.url = url
-        self.limits = Limits(max_concurrency, queue_timeout_ms, statement_timeout_ms, max_rows)
+        self.limits = Limits(max_concurrency, queue_timeout_ms, statement_timeout_ms, max_rows,
+                             max_result_bytes)
         self.max_concurrency = max_concurrency
         self._slots = Slots(max_concurrency, queue_timeout_ms, redact(url))
         self._closed = False
@@ -244,7 +249,8 @@ class LimitedBackend:
             start = time.perf_counter()
             columns, rows = self._execute(statement, cap + 1, timeout)
             elapsed = (time.perf_counter() - start) * 1000
-        return Result(columns, rows[:cap], len(rows) > cap, round(elapsed, 3))
+        kept, truncated = capped(rows, cap, self.limits.max_result_bytes)
+        return Result(columns, kept, truncated, round(elapsed, 3))
 
     def close(self) -> None:
         """Release connections; later calls to `run` raise ExecutionError."""
@@ -280,6 +286,23 @@ class LimitedBackend:
 
     def _close(self) -> None:
         raise NotImplementedError
+
+
+def capped(rows: Rows, max_rows: int, max_bytes: int) -> tuple[Rows, bool]:
+    """The leading rows within both caps, and whether any row was dropped.
+
+    Size is the approximate JSON size of the values (text by length, other values 8 bytes),
+    so one wide text column cannot make an answer of a few rows megabytes long.
+
+    >>> capped([(1, "ab"), (2, "cd"), (3, "ef")], 5, 25)
+    ([(1, 'ab'), (2, 'cd')], True)
+    """
+    size = 0
+    for i, row in enumerate(rows[:max_rows]):
+        size += sum(len(v) + 2 if isinstance(v, str | bytes) else 8 for v in row)
+        if size > max_bytes:
+            return rows[:i], True
+    return rows[:max_rows], len(rows) > max_rows
 
 
 def column_names(description: Any) -> tuple[str, ...]:

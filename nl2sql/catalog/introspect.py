@@ -8,6 +8,9 @@ refresh (`previous=`) re-profiles only the tables whose DDL changed. Profiling (
 bounded query per table not covered by them, in parallel within the backend's
 concurrency. Relationships are inferred last (see `catalog.relations`). A table that
 fails any step is listed in `Catalog.problems` and kept with what could be read.
+
+Dialects without native queries are read through SQLAlchemy's multi-table reflection
+(`catalog.reflect`), which yields the same rows.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 import sqlglot
 from sqlglot import exp
@@ -32,6 +35,7 @@ from nl2sql.catalog.profile import (
     sample_sql,
     sample_table,
 )
+from nl2sql.catalog.reflect import Structure, reflect_structure
 from nl2sql.errors import CatalogError, ConfigError, ExecutionError
 
 __all__ = ["QUERIES", "CatalogQueries", "fingerprint", "introspect", "introspect_url",
@@ -40,6 +44,7 @@ __all__ = ["QUERIES", "CatalogQueries", "fingerprint", "introspect", "introspect
 _log = logging.getLogger(__name__)
 
 Progress = Callable[[str, float], None]
+StructureSource = Literal["auto", "native", "sqlalchemy"]
 
 # Catalog queries may return many rows (one per column of every table): allow plenty.
 _CATALOG_ROWS = 5_000_000
@@ -217,6 +222,7 @@ def introspect(
     previous: Catalog | None = None,
     profile_budget_ms: int = 5000,
     relationships: bool = True,
+    structure: StructureSource = "auto",
 ) -> Catalog:
     """Read tables, views, columns, keys and comments, then profile them table by table.
 
@@ -231,19 +237,17 @@ def introspect(
             unchanged (and that had no problem) keep their profile and are not read again.
         profile_budget_ms: time limit of each table's profiling query.
         relationships: infer join keys beyond the declared foreign keys.
+        structure: "native" catalog queries, "sqlalchemy" multi-table reflection, or
+            "auto": native where the dialect has them (see `QUERIES`), else SQLAlchemy.
     """
-    queries = QUERIES.get(backend.dialect)
-    if queries is None:
-        raise CatalogError(f"cannot introspect dialect {backend.dialect!r}; "
-                           f"known: {', '.join(sorted(QUERIES))}")
     for name, value in (("value_index_limit", value_index_limit), ("sample_rows", sample_rows),
                         ("workers", workers), ("profile_budget_ms", profile_budget_ms)):
         check_positive(name, value)
     report = progress or _quiet
     report("reading the catalog", 0.0)
-    schema_list = _schema_list(backend.dialect, schemas, queries)
     problems: list[Problem] = []
-    drafts = _read_structure(backend, queries, schema_list, problems)
+    rows, schema_list = _read_structure(backend, schemas, structure, problems)
+    drafts = _drafts(rows, backend.dialect)
     tables = [_finish(d, drafts, problems) for d in drafts.values() if d.columns]
     kept, todo = _unchanged(tables, previous)
     if previous is not None:  # what was found about kept tables still holds
@@ -351,12 +355,24 @@ def _quiet(message: str, fraction: float) -> None:
     pass
 
 
-def _schema_list(dialect: str, schemas: Sequence[str] | None, queries: CatalogQueries) -> str:
-    if schemas is None:
-        return queries.default_schemas
-    if isinstance(schemas, str) or not schemas:
+def _read_structure(backend: Backend, schemas: Sequence[str] | None,
+                    source: StructureSource, problems: list[Problem]) -> tuple[Structure, str]:
+    """The structure rows, and the schema list as SQL (for the statistics query)."""
+    if schemas is not None and (isinstance(schemas, str) or not schemas):
         raise CatalogError(f"schemas must be a non-empty list of names, got {schemas!r}")
-    return ", ".join(exp.Literal.string(s).sql(dialect) for s in schemas)
+    if source not in ("auto", "native", "sqlalchemy"):
+        raise CatalogError(f"structure must be auto, native or sqlalchemy, not {source!r}")
+    queries = QUERIES.get(backend.dialect)
+    if source == "sqlalchemy" or (source == "auto" and queries is None):
+        rows = reflect_structure(backend.url, schemas, problems)
+        named = sorted({r[0] for r in rows.tables}) if schemas is None else list(schemas)
+        return rows, ", ".join(exp.Literal.string(s).sql(backend.dialect) for s in named)
+    if queries is None:
+        raise CatalogError(f"no native catalog queries for dialect {backend.dialect!r}; "
+                           f"known: {', '.join(sorted(QUERIES))}")
+    schema_list = queries.default_schemas if schemas is None else ", ".join(
+        exp.Literal.string(s).sql(backend.dialect) for s in schemas)
+    return _native_structure(backend, queries, schema_list, problems), schema_list
 
 
 def _fetch(backend: Backend, sql: str, schemas: str, what: str) -> list[tuple[Any, ...]]:
@@ -369,32 +385,41 @@ def _fetch(backend: Backend, sql: str, schemas: str, what: str) -> list[tuple[An
     return result.rows
 
 
-def _read_structure(
+def _native_structure(
     backend: Backend, q: CatalogQueries, schemas: str, problems: list[Problem]
-) -> dict[tuple[str, str], _Draft]:
+) -> Structure:
+    tables = _fetch(backend, q.tables, schemas, "tables")
+    return Structure(
+        tables=tables,
+        columns=_columns(backend, q, schemas, [t for _, t, *_ in tables], problems),
+        primary_keys=_fetch(backend, q.primary_keys, schemas, "primary keys"),
+        foreign_keys=_fetch(backend, q.foreign_keys, schemas, "foreign keys"),
+        ddl=_fetch(backend, q.ddl, schemas, "table definitions") if q.ddl else [],
+    )
+
+
+def _drafts(rows: Structure, dialect: str) -> dict[tuple[str, str], _Draft]:
     drafts = {
-        (s, t): _Draft(s, t, "view" if kind == "view" else "table", comment or "", _int(rows))
-        for s, t, kind, comment, rows, *_ in _fetch(backend, q.tables, schemas, "tables")
+        (s, t): _Draft(s, t, "view" if kind == "view" else "table", comment or "", _int(count))
+        for s, t, kind, comment, count, *_ in rows.tables
     }
-    for s, t, name, type_, nullable, comment, *_ in _columns(backend, q, schemas, drafts,
-                                                             problems):
+    for s, t, name, type_, nullable, comment, *_ in rows.columns:
         if (d := drafts.get((s, t))) is not None:
             d.columns.append(Column(name, str(type_ or ""), bool(nullable), comment or ""))
-    for s, t, name, *_ in _fetch(backend, q.primary_keys, schemas, "primary keys"):
+    for s, t, name, *_ in rows.primary_keys:
         if (d := drafts.get((s, t))) is not None:
             d.primary_key.append(name)
-    for s, t, *fk in _fetch(backend, q.foreign_keys, schemas, "foreign keys"):
+    for s, t, *fk in rows.foreign_keys:
         if (d := drafts.get((s, t))) is not None:
             d.fk_rows.append(tuple(fk[:5]))
-    if q.ddl:
-        for s, t, ddl, *_ in _fetch(backend, q.ddl, schemas, "table definitions"):
-            if (d := drafts.get((s, t))) is not None and ddl:
-                d.ddl_comments = ddl_column_comments(ddl, backend.dialect)
+    for s, t, ddl, *_ in rows.ddl:
+        if (d := drafts.get((s, t))) is not None and ddl:
+            d.ddl_comments = ddl_column_comments(ddl, dialect)
     return drafts
 
 
 def _columns(
-    backend: Backend, q: CatalogQueries, schemas: str, drafts: dict[tuple[str, str], _Draft],
+    backend: Backend, q: CatalogQueries, schemas: str, names: list[str],
     problems: list[Problem],
 ) -> list[tuple[Any, ...]]:
     """Every column in one query; table by table only if that fails and the dialect can."""
@@ -405,7 +430,7 @@ def _columns(
             raise
         failure = e
     rows: list[tuple[Any, ...]] = []
-    for _, name in drafts:
+    for name in names:
         literal = exp.Literal.string(name).sql(backend.dialect)
         try:
             rows += backend.run(q.columns_of.replace("{table}", literal),
@@ -413,7 +438,7 @@ def _columns(
         except ExecutionError as e:
             _log.warning("%s: columns not readable, table skipped: %s", name, e.message)
             problems.append(Problem(name, "structure", f"columns not readable: {e.message}"))
-    if drafts and not rows:
+    if names and not rows:
         raise failure  # not one broken object: the database itself fails
     return rows
 

@@ -12,7 +12,7 @@ __all__ = ["Catalog", "Column", "ForeignKey", "Problem", "Relationship", "Table"
 TypeClass = Literal["number", "text", "date", "datetime", "boolean", "other"]
 
 _TYPE_WORDS: tuple[tuple[TypeClass, tuple[str, ...]], ...] = (
-    ("boolean", ("bool",)),
+    ("boolean", ("bool", "tinyint(1)")),  # MySQL spells BOOLEAN as TINYINT(1)
     ("datetime", ("timestamp", "datetime")),
     ("date", ("date",)),
     ("number", ("int", "dec", "num", "real", "float", "double", "money", "serial")),

@@ -8,6 +8,12 @@ column, its keys and joins, measures apart from dimensions, and its size:
     keys: order_id (PK); account_id → dim_brk_account.account_id
     measures: order_price 委托价格 [元], order_qty 委托数量 [股]
     dimensions: order_side 买卖方向 {买入, 卖出}, order_status 委托状态 {已报, 已成, …}
+    domain: brk 经纪业务 | Brokerage (412 tables)
+
+Domains group tables by subject area: first by name (the schema, or the first word of
+the name after a warehouse-layer prefix: `dwd_brk_…` -> brk); tables whose name word is
+shared by too few tables join their join-graph neighbours (a small OLTP schema of
+`singer`, `concert`, `singer_in_concert` is one domain).
 
 Everything comes from the catalog (names, comments in the `中文名 | English name | unit`
 style, keys, profiles); nothing is asked of the database.
@@ -16,11 +22,15 @@ style, keys, profiles); nothing is asked of the database.
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from nl2sql.catalog.model import Catalog, Column, Table
+from nl2sql.text import identifier_words
 
-__all__ = ["Comment", "column_line", "column_role", "parse_comment", "table_card", "time_column"]
+__all__ = ["Comment", "Domain", "column_line", "column_role", "domains", "parse_comment",
+           "table_card", "time_column"]
 
 _KEY_NAME = re.compile(r"(^|_)(id|code|no|key|uuid)$", re.IGNORECASE)
 _TIME_NAME = re.compile(r"(date|time|day|month|year|period|_dt$|_ts$)", re.IGNORECASE)
@@ -32,6 +42,12 @@ _AGGREGATED = ("total_", "sum_", "avg_", "max_", "min_", "cnt_", "num_")
 _DEFAULT_SCHEMAS = ("", "main", "public", "dbo")
 _VALUES_SHOWN = 4
 _COLUMNS_SHOWN = 8
+# Warehouse layers and table-kind prefixes: the subject word comes after them.
+_LAYERS = frozenset("ods dwd dws dwb dwt dim ads dm app rpt fact fct stg tmp tb tbl t v vw "
+                    "mid src".split())
+_MIN_DOMAIN = 3  # a name word shared by fewer tables does not make a domain by itself
+_EDGE_CONFIDENCE = 0.7  # inferred join keys weaker than this do not pull tables together
+_COMMENT_HEAD = re.compile(r"^([^-—:：|]+)[-—:：]")
 
 
 @dataclass(frozen=True)
@@ -122,9 +138,10 @@ def column_line(column: Column) -> str:
     return text + ("; " + "; ".join(facts) if facts else "")
 
 
-def table_card(table: Table, catalog: Catalog | None = None) -> str:
+def table_card(table: Table, catalog: Catalog | None = None,
+               domain: Domain | None = None) -> str:
     """A compact bilingual card of the table (see the module doc); `catalog` adds the
-    inferred join keys it knows about."""
+    inferred join keys it knows about, `domain` (from `domains`) its subject area."""
     joins = _joins(table, catalog)
     keyed = frozenset(column for column, _ in joins)
     roles: dict[str, list[Column]] = {"key": [], "time": [], "measure": [], "dimension": []}
@@ -141,6 +158,9 @@ def table_card(table: Table, catalog: Catalog | None = None) -> str:
     for role in ("measure", "dimension"):
         if roles[role]:
             lines.append(f"{role}s: " + _brief(roles[role]))
+    if domain is not None:
+        title = f" {domain.title}" if domain.title else ""
+        lines.append(f"domain: {domain.key}{title} ({len(domain.tables)} tables)")
     return "\n".join(lines)
 
 
@@ -204,3 +224,101 @@ def _count(n: int | None) -> str:
             value = n / size
             return f"{value:.1f}{unit}".replace(".0", "") if value < 10 else f"{value:.0f}{unit}"
     return str(n)
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A subject area: its key (a name word or schema), a title from the members' shared
+    comment prefix (经纪业务 | Brokerage), and its tables."""
+
+    key: str
+    title: str
+    tables: tuple[str, ...]
+
+
+def domains(catalog: Catalog, edges: Iterable[tuple[str, str]] | None = None
+            ) -> dict[str, Domain]:
+    """Each table's domain, by table name (lower case).
+
+    `edges` are (table, table) join pairs; default: declared keys and inferred keys of
+    confidence >= 0.7 (`catalog.relations.join_edges`).
+
+    >>> c = Catalog("duckdb", tuple(Table(n, ()) for n in ("dim_brk_a", "dwd_brk_b", "ads_brk_c", "x")))
+    >>> sorted({d.key for d in domains(c, []).values()})
+    ['brk', 'x']
+    """
+    if edges is None:
+        from nl2sql.catalog.relations import join_edges
+
+        edges = [(e.table, e.ref_table) for e in join_edges(catalog)
+                 if e.declared or e.confidence >= _EDGE_CONFIDENCE]
+    names = {t.name.lower(): t for t in catalog.tables}
+    words = {n: _subject_words(t) for n, t in names.items()}
+    spread = Counter(w for ws in words.values() for w in set(ws))
+    # Of the leading words, the one most tables share names the area (ods_sap_crm_…: crm,
+    # found in every layer, not sap, a source system found in one).
+    seed = {n: max(ws, key=lambda w: (spread[w], -ws.index(w))) for n, ws in words.items()}
+    size = Counter(seed.values())
+    weak = {n for n, k in seed.items() if size[k] < _MIN_DOMAIN}
+    neighbors: dict[str, set[str]] = defaultdict(set)
+    for a, b in edges:
+        a, b = a.lower(), b.lower()
+        if a in names and b in names and a != b:
+            neighbors[a].add(b)
+            neighbors[b].add(a)
+    label = dict(seed)
+    for component in _components(weak, neighbors):
+        around = Counter(seed[m] for n in component for m in neighbors[n] if m not in weak)
+        if around and len(component) < _MIN_DOMAIN:
+            key = around.most_common(1)[0][0]  # a few stray tables join the area they serve
+        else:
+            # The most shared name word; among equals, the widest table's (an entity,
+            # not the bridge between two).
+            count = Counter(seed[n] for n in component)
+            key = seed[max(component, key=lambda n: (count[seed[n]], len(names[n].columns), n))]
+        label.update(dict.fromkeys(component, key))
+    members: dict[str, list[str]] = defaultdict(list)
+    for n, key in label.items():
+        members[key].append(names[n].name)
+    found = {key: Domain(key, _domain_title([names[m.lower()] for m in tables]), tuple(tables))
+             for key, tables in members.items()}
+    return {n: found[key] for n, key in label.items()}
+
+
+def _subject_words(table: Table) -> list[str]:
+    """The schema (outside the default ones), else the first two subject words of the name."""
+    if table.schema.lower() not in _DEFAULT_SCHEMAS:
+        return [table.schema.lower()]
+    words = identifier_words(table.name)
+    subject = [w for w in words if w not in _LAYERS and not w.isdigit()]
+    return (subject or words or [table.name.lower()])[:2]
+
+
+def _components(nodes: set[str], neighbors: dict[str, set[str]]) -> list[list[str]]:
+    """Connected components among `nodes` (edges to other nodes are not followed)."""
+    seen: set[str] = set()
+    out = []
+    for start in sorted(nodes):
+        if start in seen:
+            continue
+        seen.add(start)
+        stack, component = [start], []
+        while stack:
+            n = stack.pop()
+            component.append(n)
+            for m in neighbors.get(n, ()):
+                if m in nodes and m not in seen:
+                    seen.add(m)
+                    stack.append(m)
+        out.append(component)
+    return out
+
+
+def _domain_title(tables: list[Table]) -> str:
+    """The comment prefix most members share (经纪业务-… | Brokerage …), or ""."""
+    zh = Counter(m.group(1).strip() for t in tables
+                 if (m := _COMMENT_HEAD.match(parse_comment(t.comment).zh)))
+    en = Counter(words[0] for t in tables if (words := parse_comment(t.comment).en.split()))
+    parts = [c.most_common(1)[0][0] for c in (zh, en)
+             if c and c.most_common(1)[0][1] * 2 > len(tables)]
+    return " | ".join(parts)

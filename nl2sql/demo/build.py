@@ -34,6 +34,7 @@ from nl2sql.demo.market import (
     make_securities,
     simulate_bars,
 )
+from nl2sql.demo.mysql_target import copy_to_mysql
 from nl2sql.demo.trading_calendar import calendar_frame, open_days
 from nl2sql.errors import ConfigError, ExecutionError, InputError
 
@@ -231,8 +232,21 @@ def _copy_table(con: duckdb.DuckDBPyConnection, cur: Any, table: Table, csv: Pat
     csv.unlink()
 
 
+def _build_mysql(url: str, scale: float, seed: int, progress: Progress | None) -> dict[str, int]:
+    """Generate in an in-memory DuckDB, then insert each table into MySQL/MariaDB."""
+    con = _connect(":memory:")
+    try:
+        rows = _populate(con, scale, seed, progress, share=0.5)
+        copy_to_mysql(con, url)
+    finally:
+        con.close()
+    if progress:
+        progress("done", 1.0)
+    return rows
+
+
 def _parse_target(target: str | Path) -> tuple[str, str]:
-    """('duckdb', path) or ('postgres', url); anything else is a ConfigError."""
+    """('duckdb', path), ('postgres', url) or ('mysql', url); else a ConfigError."""
     text = str(target).strip()
     if not text:
         raise ConfigError("the demo target is empty: give a DuckDB file path or a PostgreSQL URL")
@@ -247,9 +261,11 @@ def _parse_target(target: str | Path) -> tuple[str, str]:
         return "duckdb", path
     if scheme in ("postgresql", "postgres"):
         return "postgres", "postgresql://" + rest
+    if scheme in ("mysql", "mariadb"):
+        return "mysql", "mysql://" + rest
     raise ConfigError(
         f"cannot build the demo into {redact(text)!r}: use a DuckDB file path, "
-        "duckdb:///path/file.duckdb or postgresql://user@host/db"
+        "duckdb:///path/file.duckdb, postgresql://user@host/db or mysql://user@host/db"
     )
 
 
@@ -283,7 +299,8 @@ def build_demo(
         rows = _build_duckdb(Path(location).expanduser(), scale, seed, progress)
         shown = str(Path(location).expanduser())
     else:
-        rows = _build_postgres(location, scale, seed, progress)
+        build = _build_postgres if kind == "postgres" else _build_mysql
+        rows = build(location, scale, seed, progress)
         shown = redact(location)
     return BuildReport(shown, seed, float(scale), time.perf_counter() - started, rows)
 

@@ -69,17 +69,26 @@ class GatewayPredictor:
             close()
 
 
-def gateway_factory(settings: Settings | None = None) -> PredictorFactory:
-    """The CLI's default: the full pipeline, `Gateway.open(db_url, settings)`, per database."""
+def gateway_factory(settings: Settings | None = None, *, train: bool = False) -> PredictorFactory:
+    """The CLI's default: the full pipeline, `Gateway.open(db_url, settings)`, per database.
+
+    With `train`, a database without a plan model gets one first, from its own synthetic
+    pairs only (`nl2sql train`); models are kept by schema fingerprint, so reruns reuse them.
+    """
 
     def make(db_url: str) -> Predictor:
         try:
             from nl2sql.pipeline import Gateway
         except ImportError as e:
             raise ConfigError(f"the gateway pipeline is not available: {e}") from e
+        from nl2sql.generate.training import ensure_model
         from nl2sql.settings import load_settings
 
-        return GatewayPredictor(Gateway.open(db_url, settings or load_settings()))
+        chosen = settings or load_settings()
+        gateway = Gateway.open(db_url, chosen)
+        if train and gateway.model is None:
+            ensure_model(gateway, pairs=chosen.train_pairs)
+        return GatewayPredictor(gateway)
 
     return make
 

@@ -74,9 +74,11 @@ def parse(s: SchemaSlice, catalog: Catalog) -> tuple[QueryPlan, float]:
     cues = _direction_only(_not_names(s, find_cues(list(s.tokens))))
     base = _base_table(s, cues, catalog)
     focus = _focus_tables(s, base, catalog)
-    mentions = _resolve_mentions(s, focus)
+    mentions = _resolve_mentions(s, focus, catalog)
     sk = _Sketch()
     _values(s, sk, cues, focus)
+    _scope_words(s, sk, mentions, catalog)
+    cues, mentions = _changes(s, sk, cues, mentions, catalog, focus)
     _dates(s, sk, cues, catalog, base, mentions)
     _comparisons(s, sk, cues, mentions, catalog, focus)
     _quoted_like(s, sk, mentions, catalog, base)
@@ -85,6 +87,7 @@ def parse(s: SchemaSlice, catalog: Catalog) -> tuple[QueryPlan, float]:
     _ordering(s, sk, cues, mentions, catalog, base)
     _projection(s, sk, cues, mentions, catalog, base)
     _latest(sk, cues, catalog, base, mentions)
+    _series(sk, catalog)
     _complete_grouping(sk)
     _stable_group_order(sk, catalog)
     plan = QueryPlan(tuple(dict.fromkeys(sk.select)), base.name, tuple(sk.filters), tuple(sk.group_by),
@@ -149,19 +152,32 @@ def _focus_tables(s: SchemaSlice, base: Table, catalog: Catalog) -> list[str]:
                           if t.table != base.name and t.table.lower() in near and t.score >= 0.5]
 
 
-def _resolve_mentions(s: SchemaSlice, focus: list[str]) -> list[ColumnLink]:
-    """One column per mentioned span: best score, the base table winning ties."""
+def _resolve_mentions(s: SchemaSlice, focus: list[str], catalog: Catalog) -> list[ColumnLink]:
+    """One column per mentioned span: best score; among equals, a table of a time series
+    when the question names a time, then the table closest to the linked values (沪深300's
+    成交额 is the index's, not a stock's), then the base table, then column order."""
     rank = {t: i for i, t in enumerate(focus)}
     table_spans = {(t.start, t.end) for t in s.table_mentions}
     by_span: dict[tuple[int, int], list[ColumnLink]] = {}
     for c in s.columns:
         if c.table not in rank:
             continue
+        head = _head_noun(s, c, catalog)
         # A table's own name is not a mention of a column that merely contains that word.
-        if (c.start, c.end) in table_spans and c.score < 1.0:
+        if (c.start, c.end) in table_spans and c.score < 1.0 and head is c:
             continue
-        by_span.setdefault((c.start, c.end), []).append(c)
-    chosen = [max(cs, key=lambda c: (c.score, -rank[c.table])) for cs in by_span.values()]
+        by_span.setdefault((c.start, c.end), []).append(head)
+    timed = bool(s.dates) or any(c.intent == "latest" for c in find_cues(list(s.tokens)))
+    valued = {v.table for v in s.values}
+
+    def key(c: ColumnLink) -> tuple[bool, float, bool, int, int, int]:
+        table = _table(catalog, c.table)
+        hops = min((_hops(catalog, c.table, v) for v in valued), default=0)
+        order = next((i for i, col in enumerate(table.columns) if col.name == c.column), 0)
+        return (_unit_said(s, c, catalog), round(c.score, 6), timed and _is_series(table),
+                -hops, -rank[c.table], -order)
+
+    chosen = [max(cs, key=key) for cs in by_span.values()]
     # Overlapping spans: keep the longer/stronger one.
     chosen.sort(key=lambda c: (-(c.end - c.start), -c.score))
     kept: list[ColumnLink] = []
@@ -169,6 +185,33 @@ def _resolve_mentions(s: SchemaSlice, focus: list[str]) -> list[ColumnLink]:
         if all(c.end <= k.start or c.start >= k.end for k in kept):
             kept.append(c)
     return sorted(kept, key=lambda c: c.start)
+
+
+def _unit_said(s: SchemaSlice, c: ColumnLink, catalog: Catalog) -> bool:
+    """A partly named column whose unit follows the mention ("收盘多少点": 点 is the unit
+    of an index's close, not of a stock's)."""
+    col = _column(catalog, _ref(c))
+    unit = _unit(col) if col is not None and c.score < 1.0 else ""
+    return bool(unit) and unit in "".join(t.text for t in s.tokens[c.end:c.end + 4])
+
+
+def _is_series(table: Table) -> bool:
+    """A time series: a date or timestamp in its primary key (daily bars, NAVs)."""
+    return any(c.type_class in ("date", "datetime") and c.name in table.primary_key
+               for c in table.columns)
+
+
+def _head_noun(s: SchemaSlice, c: ColumnLink, catalog: Catalog) -> ColumnLink:
+    """A Chinese column name's last word is its head noun: 净值 alone names 单位净值 as
+    well as a partial match can, so such a mention counts as a projection-strong one."""
+    if c.score >= _PROJECT_MIN or s.lang != "zh":
+        return c
+    col = _column(catalog, _ref(c))
+    said = "".join(t.text for t in s.tokens[c.start:c.end])
+    name = (col.comment.split("|")[0].strip() if col and col.comment else "")
+    if len(said) >= 2 and name.endswith(said):
+        return ColumnLink(c.table, c.column, c.start, c.end, _PROJECT_MIN)
+    return c
 
 
 def _ref(c: ColumnLink) -> ColRef:
@@ -198,6 +241,8 @@ def _cue_text(s: SchemaSlice, c: Cue) -> str:
 
 def _values(s: SchemaSlice, sk: _Sketch, cues: list[Cue], focus: list[str]) -> None:
     rank = {t: i for i, t in enumerate(focus)}
+    # A code stored in many tables (orders, trades, bars) filters the table asked about.
+    asked = {c.table for c in s.columns if c.score >= 1.0}
     spans: dict[tuple[int, int], list] = {}
     for v in s.values:
         if v.table in rank:
@@ -206,7 +251,7 @@ def _values(s: SchemaSlice, sk: _Sketch, cues: list[Cue], focus: list[str]) -> N
     for (start, end), vs in sorted(spans.items()):
         # "year 2014": the column named just before a value says which column holds it.
         v = min(vs, key=lambda v: (not 0 <= start - named.get((v.table, v.column), -9) <= 1,
-                                   rank[v.table]))
+                                   v.table not in asked, rank[v.table]))
         op = "="
         if any(c.intent == "ne" and 0 <= start - c.end <= 2 for c in cues):
             op = "!="
@@ -214,6 +259,122 @@ def _values(s: SchemaSlice, sk: _Sketch, cues: list[Cue], focus: list[str]) -> N
             op = "like"
         sk.filters.append(Filter(ColRef(v.table, v.column), op, v.value))
         sk.used.update(range(start, end))
+
+
+# Words of a rise or a fall; the change column they refer to is found in the catalog.
+_RISE = frozenset("涨幅 上涨 涨了 大涨 涨多少 gainers gainer gain gained rose risen risers".split())
+_FALL = frozenset("跌幅 下跌 跌了 大跌 跌多少 losers loser fell fallen decliners declined".split())
+_CHANGE_NAMES = ("涨跌幅", "percent change", "pct change", "change percent")
+
+
+def _words(s: SchemaSlice, vocabulary: frozenset[str]) -> list[tuple[int, int, str]]:
+    """Token spans (one to three tokens) whose text is a word of the vocabulary."""
+    out = []
+    for i in range(len(s.tokens)):
+        for j in range(min(len(s.tokens), i + 3), i, -1):
+            tokens = s.tokens[i:j]
+            text = "".join(t.text for t in tokens) if all(t.is_cjk for t in tokens) else \
+                " ".join(t.text for t in tokens)
+            if text in vocabulary:
+                out.append((i, j, text))
+                break
+    return out
+
+
+def _change_column(s: SchemaSlice, catalog: Catalog, base: Table,
+                   focus: list[str]) -> ColRef | None:
+    """The percent-change column a rise/fall word means: of a table within two joins of
+    the base, a time series first, nearest the linked values, then the base."""
+    near = [base.name, *focus, *sorted(_neighbours(catalog, base))]
+    for n in list(near):
+        t = catalog.table(n)
+        if t is not None:
+            near += sorted(_neighbours(catalog, t))
+    valued = {v.table for v in s.values} or {base.name}
+    found = []
+    for name in dict.fromkeys(n.lower() for n in near):
+        table = next((t for t in catalog.tables if t.name.lower() == name), None)
+        if table is None:
+            continue
+        for col in table.columns:
+            if col.type_class == "number" and any(w in col.comment.lower() for w in _CHANGE_NAMES):
+                hops = min(_hops(catalog, table.name, v) for v in valued)
+                found.append((not _is_series(table), hops, ColRef(table.name, col.name)))
+    return min(found, key=lambda f: (f[0], f[1]))[2] if found else None
+
+
+def _changes(s: SchemaSlice, sk: _Sketch, cues: list[Cue], mentions: list[ColumnLink],
+             catalog: Catalog, focus: list[str]) -> tuple[list[Cue], list[ColumnLink]]:
+    """Rise and fall words over a percent-change column: "涨幅最大的5只" ranks by it (跌幅最大
+    ascending), "多少只股票上涨" counts rows with it above zero, "涨了多少" asks for it."""
+    words = [(i, j, True) for i, j, _ in _words(s, _RISE)]
+    words += [(i, j, False) for i, j, _ in _words(s, _FALL)]
+    # Inside a longer column name (涨跌幅) the word is not a rise or a fall.
+    words = [w for w in words if not any(m.start <= w[0] and w[1] <= m.end
+                                         and m.end - m.start > w[1] - w[0] for m in mentions)]
+    if not words:
+        return cues, mentions
+    said = {k for w in words for k in range(w[0], w[1])}
+    mentions = [m for m in mentions if not said & set(range(m.start, m.end))]
+    col = _change_column(s, catalog, _table(catalog, focus[0]), focus)
+    if col is None:
+        return cues, mentions
+    k = _topk(s, cues)
+    counting = any(c.intent == "count" for c in cues)
+    for start, end, rise in words:
+        ranked = next((c for c in cues if c.intent in ("max", "min")
+                       and 0 <= c.start - end <= 1), None)
+        if ranked is not None:
+            sk.order_by.append(Order(Measure(None, col), rise == (ranked.intent == "max")))
+            sk.limit = k or 1
+            cues = [c for c in cues if c is not ranked]
+            sk.used.update(range(ranked.start, ranked.end))
+        elif counting:
+            sk.filters.append(Filter(col, ">" if rise else "<", 0))
+        else:
+            mentions = sorted([*mentions, ColumnLink(col.table, col.column, start, end, 1.0)],
+                              key=lambda m: m.start)
+            continue
+        sk.used.update(range(start, end))
+        mentions = sorted([*mentions, ColumnLink(col.table, col.column, start, end, 1.0)],
+                          key=lambda m: m.start)
+    return cues, mentions
+
+
+def _scope_words(s: SchemaSlice, sk: _Sketch, mentions: list[ColumnLink],
+                 catalog: Catalog) -> None:
+    """A text column named right after a value says what the value is (银行板块, 环保行业):
+    it scopes the filter and is not asked for."""
+    ends = {v.end for v in s.values}
+    for m in mentions:
+        if m.start in ends and not _numeric(catalog, m):
+            sk.used.update(range(m.start, m.end))
+
+
+# Column names that are themselves an extreme of the period they are recorded for.
+_EXTREME_NAMES = {"最高": "max", "最低": "min"}
+
+
+def _series(sk: _Sketch, catalog: Catalog) -> None:
+    """Values of a time series over a window are read with their dates, in time order."""
+    if sk.group_by or sk.order_by or sk.limit or sk.latest or sk.distinct:
+        return
+    if not sk.select or any(m.agg or m.col is None for m in sk.select):
+        return
+    ranged = [f.col for f in sk.filters if f.op == ">=" and isinstance(f.value, dt.date)]
+    if ranged and len(sk.select) == 1 and sk.select[0].col is not None:
+        col = _column(catalog, sk.select[0].col)
+        word = col.comment[:2] if col is not None else ""
+        if word in _EXTREME_NAMES:  # 最高价 over a window: the highest of its highs
+            sk.select = [Measure(_EXTREME_NAMES[word], sk.select[0].col)]
+            return
+    for ref in ranged:
+        table = _table(catalog, ref.table)
+        if ref.column in table.primary_key and all(m.col and m.col.table == ref.table
+                                                   for m in sk.select):
+            sk.select.insert(0, Measure(None, ref))
+            sk.order_by.append(Order(Measure(None, ref)))
+            return
 
 
 def _quoted_like(s: SchemaSlice, sk: _Sketch, mentions: list[ColumnLink], catalog: Catalog,
@@ -611,10 +772,25 @@ def _projection(s: SchemaSlice, sk: _Sketch, cues: list[Cue], mentions: list[Col
         if any(c.intent == "select_all" for c in cues):
             sk.select.append(Measure(None, None))
         else:
-            sk.select.append(Measure(None, _label(catalog, base)))
+            sk.select.append(Measure(None, _label(catalog, _rows_noun(s, catalog, base))))
     _show_ranking(sk)
     if any(c.intent == "distinct" for c in cues) and all(m.agg is None for m in sk.select):
         sk.distinct = True
+
+
+_TRAILING = frozenset("呢 吗 吧 啊 ? ？ 是 哪 些 有 什 么 谁 的".split())
+
+
+def _rows_noun(s: SchemaSlice, catalog: Catalog, base: Table) -> Table:
+    """The table a Chinese question ends on names the rows it asks for ("…的十只股票");
+    otherwise the base table."""
+    if s.lang != "zh":
+        return base
+    for t in sorted(s.table_mentions,
+                    key=lambda t: (-t.end, _hops(catalog, base.name, t.table), -t.score)):
+        if all(tok.text in _TRAILING for tok in s.tokens[t.end:]):
+            return _table(catalog, t.table)
+    return base
 
 
 def _show_ranking(sk: _Sketch) -> None:

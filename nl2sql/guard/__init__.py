@@ -7,12 +7,16 @@
 
 Every rejection is a GuardError whose `details["reason"]` is one of the codes listed in
 nl2sql.guard.checks; unknown names carry `suggestions`, syntax errors `line`/`col`.
+`access` (an `Access`: table/column allowlists, a tenant) limits what the caller may read;
+see nl2sql.guard.access. The EXPLAIN cost check needs the backend, so it is a separate step
+the pipeline runs after `guard`: nl2sql.guard.cost.
 """
 
 from __future__ import annotations
 
+from nl2sql.guard.access import Access, Tenant
 from nl2sql.guard.checks import CHECKS, Check
 from nl2sql.guard.context import Context
 from nl2sql.guard.core import Checked, guard
 
-__all__ = ["CHECKS", "Check", "Checked", "Context", "guard"]
+__all__ = ["CHECKS", "Access", "Check", "Checked", "Context", "Tenant", "guard"]

@@ -3,7 +3,8 @@
 Each returns the (possibly rewritten) tree or raises GuardError with a `reason` code:
 syntax_error, empty, multiple_statements, not_a_query, not_read_only, denied_function,
 unknown_table, unknown_column, ambiguous_column, cross_join, too_many_columns, unsupported,
-too_complex, too_expensive.
+too_complex, too_expensive, and from nl2sql.guard.access table_not_allowed, column_not_allowed
+(nl2sql.guard.cost adds too_costly, from the backend's plan).
 Adding a policy is adding a function to CHECKS.
 """
 
@@ -20,6 +21,7 @@ from sqlglot.optimizer.scope import Scope, build_scope
 
 from nl2sql.catalog.model import Table
 from nl2sql.errors import GuardError
+from nl2sql.guard.access import apply_row_policy, check_access
 from nl2sql.guard.context import Context, close_names, reject
 from nl2sql.guard.policy import (
     ALLOWED_TABLE_FUNCTIONS,
@@ -35,6 +37,7 @@ from nl2sql.guard.policy import (
     WRITE_NODES,
     is_denied_function,
 )
+from nl2sql.guard.refs import stored_tables
 from nl2sql.guard.resolve import Problem, output_names, resolve_columns, source_columns
 
 __all__ = [
@@ -225,9 +228,7 @@ def _func_name(func: exp.Func) -> str:
 def check_tables(tree: exp.Expr, ctx: Context) -> exp.Expr:
     """Every table named is a catalog table (or a CTE in scope); spell it as the catalog does."""
     renamed = False
-    for table in list(tree.find_all(exp.Table)):
-        if not isinstance(table.this, exp.Identifier) or _is_cte_ref(table):
-            continue
+    for table in stored_tables(tree):
         entry = ctx.index.tables.get(table.name.lower())
         if entry is None or not _schema_ok(table, entry):
             raise _unknown_table(table, ctx)
@@ -235,29 +236,6 @@ def check_tables(tree: exp.Expr, ctx: Context) -> exp.Expr:
     if renamed and "catalog spelling" not in ctx.applied:
         ctx.applied.append("catalog spelling")
     return tree
-
-
-def _is_cte_ref(table: exp.Table) -> bool:
-    if table.args.get("db") or table.args.get("catalog"):
-        return False
-    name = table.name.lower()
-    prev: exp.Expr = table
-    node = table.parent
-    while node is not None:
-        with_ = node if isinstance(node, exp.With) else node.args.get("with_")
-        if isinstance(with_, exp.With) and name in _visible_ctes(with_, prev):
-            return True
-        prev, node = node, node.parent
-    return False
-
-
-def _visible_ctes(with_: exp.With, came_from: exp.Expr) -> list[str]:
-    names = [c.alias_or_name.lower() for c in with_.expressions]
-    if came_from is with_:
-        return []  # already looked at from inside the WITH
-    # Without RECURSIVE a CTE body sees only the CTEs defined before it.
-    cut = next((i for i, c in enumerate(with_.expressions) if c is came_from), len(names))
-    return names if with_.args.get("recursive") else names[:cut]
 
 
 def _schema_ok(table: exp.Table, entry: Table) -> bool:
@@ -320,7 +298,7 @@ def check_columns(tree: exp.Expr, ctx: Context) -> exp.Expr:
     if res.strings:
         ctx.applied.append("double-quoted strings")
     if "column" in CASE_SENSITIVE_NAMES.get(ctx.dialect, ()):
-        changed = [_respell(ident, real, ctx) for ident, real in res.catalog_columns]
+        changed = [_respell(ident, real, ctx) for ident, real, _ in res.catalog_columns]
         if any(changed) and "catalog spelling" not in ctx.applied:
             ctx.applied.append("catalog spelling")
     return tree
@@ -570,9 +548,11 @@ CHECKS: tuple[Check, ...] = (
     check_read_only,
     check_functions,
     check_tables,
+    check_access,
     check_columns,
     check_cross_joins,
     check_output_width,
+    apply_row_policy,
     inject_limit,
     quote_identifiers,
     strip_comments,

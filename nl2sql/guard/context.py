@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import weakref
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
 from sqlglot.errors import SqlglotError
@@ -13,6 +13,9 @@ from sqlglot.schema import MappingSchema
 
 from nl2sql.catalog.model import Catalog, Table
 from nl2sql.errors import GuardError
+
+if TYPE_CHECKING:
+    from nl2sql.guard.access import Access
 
 __all__ = ["CatalogIndex", "Context", "close_names", "index_of", "reject"]
 
@@ -76,6 +79,7 @@ class Context:
     read: str
     max_rows: int | None = None
     sql: str | None = None
+    access: Access | None = None  # what the caller may read; None: everything
     applied: list[str] = field(default_factory=list)
 
     @property

@@ -10,6 +10,7 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 
 from nl2sql.catalog.model import Catalog
 from nl2sql.errors import ConfigError, InputError
+from nl2sql.guard.access import Access
 from nl2sql.guard.checks import CHECKS, Check, parse_statement
 from nl2sql.guard.context import Context, index_of, reject
 
@@ -33,6 +34,7 @@ def guard(
     dialect: str,
     read: str | None = None,
     max_rows: int | None = None,
+    access: Access | None = None,
     checks: tuple[Check, ...] = CHECKS,
 ) -> Checked:
     """Check `sql` against `catalog` and the read-only policy; return it ready to run.
@@ -42,6 +44,7 @@ def guard(
         dialect: the backend's sqlglot dialect; the output is transpiled to it.
         read: the dialect `sql` is written in; defaults to `dialect`.
         max_rows: when given, the outermost query is capped at max_rows + 1 rows.
+        access: what the caller may read (nl2sql.guard.access); None: everything.
 
     Raises:
         GuardError: with `details["reason"]` saying why (see nl2sql.guard.checks).
@@ -51,7 +54,7 @@ def guard(
     >>> guard("select name from singer", cat, dialect="postgres", read="sqlite", max_rows=10).sql
     'SELECT name FROM singer LIMIT 11'
     """
-    ctx = _context(sql, catalog, dialect, read, max_rows)
+    ctx = _context(sql, catalog, dialect, read, max_rows, access)
     try:
         tree = sql.copy() if isinstance(sql, exp.Expr) else parse_statement(sql, ctx)
         for check in checks:
@@ -67,7 +70,7 @@ def guard(
 
 def _context(
     sql: str | exp.Expr, catalog: Catalog, dialect: str, read: str | None,
-    max_rows: int | None,
+    max_rows: int | None, access: Access | None,
 ) -> Context:
     if max_rows is not None and max_rows < 0:
         raise InputError(f"max_rows must be >= 0, got {max_rows}")
@@ -78,7 +81,7 @@ def _context(
             except ValueError as e:
                 raise ConfigError(f"unknown SQL dialect {name!r}: {e}") from None
     text = sql if isinstance(sql, str) else None
-    return Context(catalog, index_of(catalog), dialect, read or dialect, max_rows, text)
+    return Context(catalog, index_of(catalog), dialect, read or dialect, max_rows, text, access)
 
 
 def _generate(tree: exp.Expr, ctx: Context) -> str:

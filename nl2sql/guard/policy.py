@@ -19,6 +19,7 @@ __all__ = [
     "MAX_QUERY_NODES",
     "MAX_SET_OPERATIONS",
     "MAX_SIZE_ARGUMENT",
+    "PLANNER_FENCE_DIALECTS",
     "SIZE_FUNCTIONS",
     "PSEUDO_COLUMNS",
     "QUERY_ROOTS",
@@ -96,6 +97,10 @@ ALLOWED_TABLE_FUNCTIONS: frozenset[str] = frozenset({
     "jsonb_array_elements_text", "json_to_recordset", "jsonb_to_recordset",
     "regexp_split_to_table",
 })
+
+# Dialects whose planners keep a subquery with OFFSET 0 whole: the caller's predicates stay
+# above a tenant filter instead of being evaluated (and erroring) on other tenants' rows.
+PLANNER_FENCE_DIALECTS = frozenset({"postgres", "duckdb"})
 
 # Columns every table has without declaring them.
 PSEUDO_COLUMNS: dict[str, frozenset[str]] = {

@@ -42,8 +42,8 @@ class Problem:
 @dataclass
 class Resolution:
     problems: list[Problem] = field(default_factory=list)
-    # Identifiers of columns resolved to a catalog table, with the catalog's spelling.
-    catalog_columns: list[tuple[exp.Identifier, str]] = field(default_factory=list)
+    # Columns resolved to a catalog table: identifier, catalog spelling, the table's name.
+    catalog_columns: list[tuple[exp.Identifier, str, str]] = field(default_factory=list)
     # SQLite "double-quoted" names that name nothing, hence are string literals.
     strings: list[exp.Column] = field(default_factory=list)
 
@@ -242,7 +242,7 @@ def _ambiguity_ok(name: str, scope: Scope, aliases: set[str]) -> bool:
 
 def _note_catalog_column(col: exp.Column, src: exp.Expr | Scope, real: str, out: Resolution) -> None:
     if isinstance(src, exp.Table):
-        out.catalog_columns.append((col.this, real))
+        out.catalog_columns.append((col.this, real, src.name))
 
 
 def _pseudo(ctx: Context) -> frozenset[str]:

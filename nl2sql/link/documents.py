@@ -6,6 +6,10 @@ Identifiers glued from other words of the catalog (`paperkeyphrase`, `checkin`) 
 yield their parts, so "papers with a keyphrase" finds them. Copies of a table (`_bak`,
 `_his`, `_2023`, `_20230630`, `_v2` with mostly the same columns) form one group, so
 that retrieval can show one table per group and name the copies beside it.
+
+A column's whole names (its identifier, each comment half) are also kept as phrase keys
+(`first_nam`, `收盘价`): a question naming a column exactly is stronger evidence than one
+sharing a word with a longer column name (`year` vs `total_manage_years`).
 """
 
 from __future__ import annotations
@@ -14,13 +18,15 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from nl2sql.catalog.model import Table
 from nl2sql.link.analyze import analyze, comment_parts
-from nl2sql.text import stem
+from nl2sql.text import has_cjk, normalize, stem
 
-__all__ = ["Analyzer", "Field", "FieldKind", "copy_groups", "name_terms"]
+__all__ = ["Analyzer", "Field", "FieldKind", "column_keys", "copy_groups", "name_terms",
+           "phrase_key", "question_keys"]
 
 FieldKind = Literal["name", "comment", "schema", "column"]
 _MIN_PART = 3  # shortest part of a compound identifier
@@ -31,6 +37,10 @@ _COPY_SUFFIX = re.compile(
     r"(?:_(?:bak|backup|bk|old|tmp|temp|his|hist|history|copy|new|snapshot|v\d+|\d{4}|\d{6}|\d{8}))+$",
     re.I)
 _COPY_OVERLAP = 0.6  # share of columns a copy has in common with its base
+MAX_PHRASE_WORDS = 3  # longest column name, in words, matched as a phrase
+MAX_PHRASE_CJK = 8  # ... in Chinese characters
+_LATIN_WORD = re.compile(r"[a-z0-9]+")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 
 
 @dataclass(frozen=True)
@@ -145,3 +155,42 @@ def copy_groups(tables: Sequence[Table]) -> list[int]:
             if len(cols & other) >= _COPY_OVERLAP * max(len(cols), len(other), 1):
                 group[i] = base
     return group
+
+
+@lru_cache(maxsize=200_000)  # evidence asks again for the columns of every result
+def phrase_key(text: str) -> str:
+    """The key of a whole name: stems joined by `_`, or the Chinese text itself; "" when
+    too long to be named in a question.
+
+    >>> phrase_key("First_Name"), phrase_key("收盘价"), phrase_key("total manage years of x")
+    ('first_nam', '收盘价', '')
+    """
+    if has_cjk(text):
+        plain = "".join(normalize(text).split())
+        return plain if len(plain) <= MAX_PHRASE_CJK and _CJK_RUN.fullmatch(plain) else ""
+    terms = analyze(text)
+    return "_".join(terms) if 0 < len(terms) <= MAX_PHRASE_WORDS else ""
+
+
+def column_keys(table: Table) -> dict[str, float]:
+    """Phrase keys of the table's columns: names and comment halves."""
+    out: dict[str, float] = {}
+    for c in table.columns:
+        for text in (c.name, *comment_parts(c.comment)):
+            if text and (key := phrase_key(text)):
+                out[key] = 1.0
+    return out
+
+
+def question_keys(question: str) -> set[str]:
+    """Phrase keys a question could name: runs of up to three stems, Chinese spans."""
+    low = normalize(question)
+    out: set[str] = set()
+    for run in _CJK_RUN.findall(low):
+        out.update(run[i:j] for i in range(len(run))
+                   for j in range(i + 2, min(len(run), i + MAX_PHRASE_CJK) + 1))
+    for chunk in _CJK_RUN.split(low):
+        terms = analyze(" ".join(_LATIN_WORD.findall(chunk)))
+        out.update("_".join(terms[i:j]) for i in range(len(terms))
+                   for j in range(i + 1, min(len(terms), i + MAX_PHRASE_WORDS) + 1))
+    return out

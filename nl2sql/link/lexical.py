@@ -70,8 +70,10 @@ class SchemaIndex:
         default_factory=lambda: defaultdict(list))
 
     @classmethod
-    def build(cls, catalog: Catalog,
-              entity_values: Iterable[EntityValue] = ()) -> SchemaIndex:
+    def build(cls, catalog: Catalog, entity_values: Iterable[EntityValue] = (),
+              phrases: Iterable[tuple[str, str, str | None]] = ()) -> SchemaIndex:
+        """Index names, comments and values; `phrases` adds (text, table, column or None)
+        names learned elsewhere (a plan model learns them from synthetic questions)."""
         index = cls(catalog)
         for table in catalog.tables:
             index._add_names(table.name, None, _names(table.name, table.comment))
@@ -80,6 +82,14 @@ class SchemaIndex:
                 index._add_names(table.name, col.name, _names(col.name, col.comment, own))
                 for v in col.values:
                     index._add_value(table.name, col.name, v)
+        for text, table_name, column in phrases:
+            known = catalog.table(table_name)
+            if known is None or (column is not None and known.column(column) is None):
+                continue
+            key = tuple(t.key for t in tokenize(normalize(text)))
+            if key and not any(e.table == known.name and e.column == column
+                               for e in index.phrases.get(key, ())):
+                index._add_names(known.name, column, [key])
         for e in entity_values:
             index._add_value(e.table, e.column, e.value)
         index._add_prefixes()

@@ -11,11 +11,17 @@ Lexical and graph-based, built once per catalog, a few milliseconds per question
    (teach -> teacher), glued compounds (check in -> checkin) and the column word of a
    superlative (oldest -> age), all at lower weights; cue words (how many, order by, 最新)
    and numbers count less.
+   A question span naming a whole column (`weight`, `first name`, 收盘价) adds the
+   column-name key's IDF on top (`documents.column_keys`).
 2. Values: question spans equal to a stored value (the catalog's value index), or to a
    leading part naming one value, add a bonus that shrinks with the number of tables
    holding it; tables joined to the value's table get a share (the entity a question
    names is usually looked up in a table that refers to it).
-3. Join coherence: a candidate joined to another candidate gains a share of its score.
+3. Join and domain coherence: a candidate joined to another candidate gains a share of
+   its score; every table gains a share of how well its domain (`catalog.summary.domains`:
+   schema or subject word, then join-graph neighbours) explains the question as a whole,
+   each question term counted once at its best table of the domain, so the tables of the
+   subject area that covers the most of the question rise together.
 4. Copies (`_bak`, `_his`, `_2023`) collapse into their best-scoring member, which lists
    the others in `copies`.
 5. FK-graph expansion: tables that join two top tables matching different words (a
@@ -41,11 +47,20 @@ import numpy as np
 
 from nl2sql.catalog.model import Catalog, Table
 from nl2sql.catalog.relations import JoinEdge, join_edges
+from nl2sql.catalog.summary import domains
 from nl2sql.errors import InputError
 from nl2sql.lexicon import Cue, find_cues, load_lexicon
-from nl2sql.link.analyze import STOPWORDS, analyze, analyze_question
+from nl2sql.link.analyze import STOPWORDS, analyze, analyze_question, comment_parts
 from nl2sql.link.bm25 import BM25Index
-from nl2sql.link.documents import Analyzer, Field, FieldKind, copy_groups
+from nl2sql.link.documents import (
+    Analyzer,
+    Field,
+    FieldKind,
+    column_keys,
+    copy_groups,
+    phrase_key,
+    question_keys,
+)
 from nl2sql.link.joins import JoinGraph
 from nl2sql.text import Token, has_cjk, normalize, stem, tokenize
 
@@ -120,6 +135,8 @@ class RetrievalWeights:
     word_value: float = 0.5  # a value that is one ordinary word ("buy") counts this share
     value_neighbor: float = 0.5  # share of a value's bonus given to tables joined to its table
     coherence: float = 0.1  # share of the best joined candidate's score added
+    domain: float = 0.3  # share of the table's domain's coverage of the question added
+    column_name: float = 0.5  # times the IDF of a whole column name the question says
     synonym: float = 0.5  # query weight of a term only a synonym variant brings
     cue: float = 0.3  # query weight of a word inside a cue phrase (how many, order by)
     measure: float = 0.5  # query weight of the column word a superlative implies
@@ -151,10 +168,12 @@ class TableRetriever:
     weights: RetrievalWeights
     analyzer: Analyzer
     index: BM25Index
+    column_names: BM25Index  # phrase keys of whole column names
     values: dict[tuple[str, ...], tuple[_Value, ...]]
     value_df: dict[tuple[str, ...], int]
     graph: JoinGraph
     group: list[int]  # per table, the table it is a copy of (itself if none)
+    domain: np.ndarray  # per table, its domain's number
     _fields: dict[int, list[Field]] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -167,8 +186,11 @@ class TableRetriever:
         index = BM25Index.build(_bm25f_documents([analyzer.fields(t) for t in tables], w),
                                 k1=w.k1, b=0.0)
         values, value_df = _value_index(tables)
-        graph = JoinGraph(catalog, join_edges(catalog) if edges is None else edges)
-        return cls(catalog, w, analyzer, index, values, value_df, graph, copy_groups(tables))
+        edges = list(join_edges(catalog) if edges is None else edges)
+        graph = JoinGraph(catalog, edges)
+        names = BM25Index.build([column_keys(t) for t in tables], b=0.0)
+        return cls(catalog, w, analyzer, index, names, values, value_df, graph,
+                   copy_groups(tables), _domain_numbers(catalog, edges))
 
     def retrieve(self, question: str, k: int = 10) -> list[RetrievedTable]:
         """The k tables most likely needed by the question, best first; [] when none match."""
@@ -180,15 +202,17 @@ class TableRetriever:
             return []
         query = self._query(question)
         hits = self._value_hits(question)
-        scores = self._scores(query, hits)
+        keys = {k: 1.0 for k in question_keys(question) if k in self.column_names.rows}
+        scores = self._scores(query, hits) + np.float32(self.weights.column_name) \
+            * self.column_names.scores(keys)
         candidates = _top(scores, max(k, _CANDIDATES))
         if not candidates:
             return []
-        final = self._coherent(candidates, scores)
+        final = self._coherent(candidates, scores, self._domain_support(query, hits))
         order, copies = self._collapse(sorted(candidates, key=lambda d: (-final[d], d)))
         order, joined = self._expand(order, final, query, hits)
         order = order[:k]
-        evidence = {d: self._evidence(d, query, hits, joined.get(d)) for d in order}
+        evidence = {d: self._evidence(d, query, hits, joined.get(d), keys) for d in order}
         rivals = _rivals(order, final, evidence, joined, self.weights.margin,
                          _RIVAL_SHARE * final[order[0]])
         return [RetrievedTable(self.catalog.tables[d], round(final.get(d, 0.0), 4), evidence[d],
@@ -285,15 +309,38 @@ class TableRetriever:
 
     # -- ranking ---------------------------------------------------------------------------
 
-    def _coherent(self, candidates: list[int], scores: np.ndarray) -> dict[int, float]:
-        """Scores plus a share of the best-scoring joined candidate (not a copy of itself)."""
+    def _coherent(self, candidates: list[int], scores: np.ndarray,
+                  support: np.ndarray) -> dict[int, float]:
+        """Scores plus a share of the best-scoring joined candidate (not a copy of itself)
+        and a share of the domain's support."""
         pool = {d: float(scores[d]) for d in candidates}
         out = {}
         for d, s in pool.items():
             partners = [pool[n] for n in self.graph.neighbors[d]
                         if n in pool and self.group[n] != self.group[d]]
-            out[d] = s + self.weights.coherence * max(partners, default=0.0)
+            out[d] = (s + self.weights.coherence * max(partners, default=0.0)
+                      + self.weights.domain * float(support[self.domain[d]]))
         return out
+
+    def _domain_support(self, query: dict[str, float], hits: list[_ValueHit]) -> np.ndarray:
+        """Per domain, how much of the question it explains: each term (and each value
+        mention) counted once, at its best table of the domain."""
+        support = np.zeros(int(self.domain.max()) + 1 if len(self.domain) else 0, np.float32)
+        for term, qw in query.items():
+            r = self.index.rows.get(term)
+            if r is None:
+                continue
+            s, e = self.index.indptr[r], self.index.indptr[r + 1]
+            best = np.zeros_like(support)
+            np.maximum.at(best, self.domain[self.index.doc_ids[s:e]], self.index.weights[s:e])
+            support += np.float32(qw) * best
+        mentions: dict[tuple[int, str], float] = {}
+        for h in hits:
+            key = (int(self.domain[h.doc]), h.words)
+            mentions[key] = max(mentions.get(key, 0.0), h.bonus)
+        for (dom, _), bonus in mentions.items():
+            support[dom] += np.float32(bonus)
+        return support
 
     def _collapse(self, ranked: list[int]) -> tuple[list[int], dict[int, list[int]]]:
         """One table per copy group, the best-scoring; the others listed as its copies."""
@@ -336,8 +383,17 @@ class TableRetriever:
     # -- evidence -----------------------------------------------------------------------------
 
     def _evidence(self, doc: int, query: dict[str, float], hits: list[_ValueHit],
-                  joins: tuple[int, int] | None) -> tuple[Evidence, ...]:
+                  joins: tuple[int, int] | None, keys: dict[str, float]
+                  ) -> tuple[Evidence, ...]:
         out: list[Evidence] = []
+        table = self.catalog.tables[doc]
+        named = {k for k in keys if self.column_names.weight(k, doc) > 0}
+        for c in table.columns if named else ():
+            key = next((k for k in map(phrase_key, (c.name, *comment_parts(c.comment)))
+                        if k in named), None)
+            if key is not None:
+                s = self.weights.column_name * self.column_names.weight(key, doc)
+                out.append(Evidence("column name", key, f"{table.name}.{c.name}", round(s, 4)))
         fields = self._table_fields(doc)
         for term, qw in query.items():
             s = qw * self.index.weight(term, doc)
@@ -366,7 +422,7 @@ class TableRetriever:
 
     def nbytes(self) -> int:
         """Bytes of the posting arrays (term dictionaries and the value index come on top)."""
-        return self.index.nbytes()
+        return self.index.nbytes() + self.column_names.nbytes()
 
 
 # -- documents ----------------------------------------------------------------------------
@@ -389,6 +445,16 @@ def _bm25f_documents(tables: list[list[Field]], w: RetrievalWeights) -> list[dic
                 doc[t] += norm
         docs.append(doc)
     return docs
+
+
+def _domain_numbers(catalog: Catalog, edges: Iterable[JoinEdge]) -> np.ndarray:
+    """Per table, the number of its domain (declared and confident join keys pull small
+    groups of tables together)."""
+    pairs = [(e.table, e.ref_table) for e in edges if e.declared or e.confidence >= 0.7]
+    found = domains(catalog, pairs)
+    numbers: dict[str, int] = {}
+    return np.array([numbers.setdefault(found[t.name.lower()].key, len(numbers))
+                     for t in catalog.tables], dtype=np.int32)
 
 
 def _value_index(tables: Sequence[Table]) -> tuple[dict[tuple[str, ...], tuple[_Value, ...]],

@@ -7,7 +7,10 @@ from datetime import date
 
 from nl2sql.text import Token
 
-__all__ = ["ColumnLink", "DateSpan", "NumberLink", "QuotedText", "SchemaSlice", "TableLink", "ValueLink"]
+__all__ = ["Ambiguity", "ColumnLink", "DateSpan", "NumberLink", "QuotedText", "SchemaSlice",
+           "TableLink", "ValueLink"]
+
+MARGIN = 0.1  # relative score gap under which two links compete
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,16 @@ class QuotedText:
 
 
 @dataclass(frozen=True)
+class Ambiguity:
+    """A mention two or more columns compete for: 销量 -> 产品销量 or 区域销量?"""
+
+    mention: str
+    start: int
+    end: int
+    options: tuple[str, ...]  # "table.column", best first
+
+
+@dataclass(frozen=True)
 class SchemaSlice:
     """The linked question: tokens, ranked tables, column/value/number mentions (token spans)."""
 
@@ -86,7 +99,28 @@ class SchemaSlice:
             return "".join(
                 t.text if t.is_cjk else f" {t.text}" for t in self.tokens[s:e]).strip()
         out = [f"table {t.table} ({t.score:.2f})" for t in self.tables[:3]]
+        out += [f"ambiguous '{a.mention}': {' or '.join(a.options)}" for a in self.ambiguities()]
         out += [f"'{span(c.start, c.end)}' -> {c.table}.{c.column}" for c in self.columns]
         out += [f"'{span(v.start, v.end)}' -> {v.table}.{v.column} = {v.value!r}"
                 for v in self.values]
         return out
+
+    def ambiguities(self, margin: float = MARGIN) -> tuple[Ambiguity, ...]:
+        """Mentions whose best column links score within `margin` of each other, in
+        tables ranked within `margin` of each other: the question does not say which."""
+        rank = {t.table: t.score for t in self.tables}
+        spans: dict[tuple[int, int], list[ColumnLink]] = {}
+        for c in self.columns:
+            spans.setdefault((c.start, c.end), []).append(c)
+        out = []
+        for (start, end), links in sorted(spans.items()):
+            links.sort(key=lambda c: (-c.score, -rank.get(c.table, 0.0)))
+            best, table_best = links[0].score, rank.get(links[0].table, 0.0)
+            rivals = [c for c in links if c.score >= best * (1 - margin)
+                      and rank.get(c.table, 0.0) >= table_best * (1 - margin)]
+            options = tuple(dict.fromkeys(f"{c.table}.{c.column}" for c in rivals))
+            if len(options) > 1:
+                mention = "".join(t.text if t.is_cjk else f" {t.text}"
+                                  for t in self.tokens[start:end]).strip()
+                out.append(Ambiguity(mention, start, end, options))
+        return tuple(out)

@@ -8,6 +8,8 @@
 With no keys configured the service is open: every caller is an anonymous admin without a
 rate limit (development default). Keys arrive as `Authorization: Bearer <key>` or
 `X-API-Key: <key>` and are compared by SHA-256, so the configuration may hold hashes only.
+What a key may read is its role's table/column allowlists (setting `role_access`) narrowed
+by the key's own `tables`, `columns` and `tenant` (nl2sql.guard.access); the guard enforces it.
 The errors below extend nl2sql.errors' tree for the HTTP edge:
 
     Nl2SqlError
@@ -23,10 +25,11 @@ import math
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from nl2sql.errors import ConfigError, Forbidden, RateLimited, Unauthorized
+from nl2sql.guard.access import Access
 
 __all__ = [
     "ANONYMOUS",
@@ -41,7 +44,8 @@ ROLES: dict[str, frozenset[str]] = {
     "analyst": frozenset({"ask", "sql", "databases"}),
     "admin": frozenset({"ask", "sql", "databases", "cache"}),
 }
-_KEY_FIELDS = {"role", "rate_per_s", "burst", "name"}
+_KEY_FIELDS = {"role", "rate_per_s", "burst", "name", "tables", "columns", "tenant"}
+_ACCESS_FIELDS = ("tables", "columns", "tenant")
 
 
 class TokenBucket:
@@ -78,6 +82,7 @@ class ApiKey:
     rate_per_s: float = 0.0  # 0: no limit
     burst: int = 1
     bucket: TokenBucket | None = field(default=None, compare=False, repr=False)
+    access: Access | None = None  # tables, columns and rows it may read; None: everything
 
     def may(self, action: str) -> bool:
         return action in ROLES[self.role]
@@ -90,7 +95,7 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _parse_key(key: str, spec: Any) -> tuple[str, ApiKey]:
+def _parse_key(key: str, spec: Any, roles: Mapping[str, Access]) -> tuple[str, ApiKey]:
     if not isinstance(spec, Mapping):
         raise ConfigError(f"api_keys: the value for a key must be an object, got {spec!r}")
     unknown = set(spec) - _KEY_FIELDS
@@ -111,14 +116,37 @@ def _parse_key(key: str, spec: Any) -> tuple[str, ApiKey]:
         raise ConfigError(f"api_keys: burst must be an integer >= 1, got {burst!r}")
     name = str(spec.get("name") or f"key-{digest[:8]}")
     bucket = TokenBucket(float(rate), burst) if rate else None
-    return digest, ApiKey(name, role, float(rate), burst, bucket)
+    access = _narrowed(roles.get(role), Access.parse(
+        {k: spec[k] for k in _ACCESS_FIELDS if k in spec}, f"api_keys[{name}]"))
+    return digest, ApiKey(name, role, float(rate), burst, bucket, access)
+
+
+def _role_access(spec: Mapping[str, Any]) -> dict[str, Access]:
+    """`role_access` settings: per role, the tables and columns its keys may read."""
+    unknown = set(spec) - set(ROLES)
+    if unknown:
+        raise ConfigError(f"role_access: unknown role(s) {sorted(unknown)}; roles: {sorted(ROLES)}")
+    return {r: Access.parse(s, f"role_access[{r}]", tenant=False) for r, s in spec.items()}
+
+
+def _narrowed(role: Access | None, key: Access) -> Access | None:
+    access = key.narrow(role) if role is not None else key
+    return None if access.unrestricted else access
 
 
 class KeyRing:
     """The configured keys; `authorize` turns a presented key into an ApiKey or an error."""
 
-    def __init__(self, keys: Mapping[str, Any]) -> None:
-        self._by_digest = dict(_parse_key(k, v) for k, v in keys.items())
+    def __init__(self, keys: Mapping[str, Any],
+                 take: Callable[[str, float, int], float] | None = None,
+                 role_access: Mapping[str, Any] | None = None) -> None:
+        """`take(bucket, rate, burst)` keeps the buckets where all workers see them
+        (nl2sql.service.shared_state); without it each key's bucket lives in this process.
+        `role_access` holds each role's table and column allowlists (nl2sql.guard.access)."""
+        roles = _role_access(role_access or {})
+        self._by_digest = dict(_parse_key(k, v, roles) for k, v in keys.items())
+        self._take = take
+        self._anonymous = replace(ANONYMOUS, access=roles.get(ANONYMOUS.role))
 
     @property
     def open(self) -> bool:
@@ -128,18 +156,20 @@ class KeyRing:
     def authorize(self, presented: str | None, action: str) -> ApiKey:
         """The caller's key if it may do `action` now; raises Unauthorized/Forbidden/RateLimited."""
         if self.open:
-            return ANONYMOUS
+            return self._anonymous
         if not presented:
             raise Unauthorized("an API key is required: send 'Authorization: Bearer <key>' "
                                "or 'X-API-Key: <key>'")
-        key = self._by_digest.get(_digest(presented))
+        digest = _digest(presented)
+        key = self._by_digest.get(digest)
         if key is None:
             raise Unauthorized("unknown API key")
         if not key.may(action):
             raise Forbidden(f"role {key.role!r} may not use {action}",
                             role=key.role, allowed=sorted(ROLES[key.role]))
         if key.bucket is not None:
-            wait = key.bucket.take()
+            wait = (self._take(digest, key.rate_per_s, key.burst) if self._take
+                    else key.bucket.take())
             if wait > 0:
                 raise RateLimited(f"rate limit of {key.rate_per_s:g}/s exceeded for this key",
                                   retry_after_s=round(wait, 3))

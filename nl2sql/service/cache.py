@@ -1,9 +1,11 @@
 """The result cache: guarded SQL + database + data version -> Result, for a while.
 
-`ResultCache` is the tiny interface (string keys, so a Redis implementation can share them);
-`LruTtlCache` is the in-process one; `CachedBackend` puts a cache in front of any Backend.
-The key is built from the SQL the guard produced, which sqlglot has already normalized
-(keyword case, spacing, comments), so different spellings of one query share an entry.
+`ResultCache` is the tiny interface (string keys, so a Redis implementation can share them,
+see nl2sql.service.shared_state); `LruTtlCache` is the in-process one; `CachedBackend` puts a
+cache in front of any Backend. The key is built from the SQL the guard produced, which sqlglot
+has already normalized (keyword case, spacing, comments), so different spellings of one query
+share an entry. `fill_once` keeps a burst of identical misses from all running the query: one
+caller takes the key's lock and computes, the others wait (bounded) for its result.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -20,10 +23,13 @@ from typing import Any, Protocol
 
 from nl2sql.backends import Backend, Result
 
-__all__ = ["CachedBackend", "LruTtlCache", "ResultCache", "cache_key", "data_version"]
+__all__ = ["CachedBackend", "LruTtlCache", "ResultCache", "cache_key", "data_version", "fill_once"]
 
 # Results of these change on every run, so caching them would be wrong, not just stale.
 _VOLATILE = re.compile(r"\b(RANDOM|RAND|RANDOMBLOB|UUID|GEN_RANDOM_UUID|UUIDV4)\s*\(", re.I)
+# Without a statement timeout to bound it, how long a computation may hold its key's lock.
+_DEFAULT_FILL_WAIT_S = 10.0
+_POLL_S = (0.002, 0.05)  # first and longest pause of a caller waiting for another's result
 
 
 class ResultCache(Protocol):
@@ -34,6 +40,12 @@ class ResultCache(Protocol):
     def put(self, key: str, value: Result) -> None: ...
 
     def clear(self) -> int: ...
+
+    def try_lock(self, key: str, hold_s: float) -> str | None:
+        """The right to compute `key` for `hold_s` seconds: a token, or None if taken."""
+
+    def unlock(self, key: str, token: str) -> None:
+        """Give the right back, if `token` still holds it."""
 
 
 class LruTtlCache:
@@ -48,6 +60,7 @@ class LruTtlCache:
     def __init__(self, size: int, ttl_s: float, clock: Callable[[], float] = time.monotonic):
         self.size, self.ttl_s, self._clock = size, ttl_s, clock
         self._items: OrderedDict[str, tuple[float, Result]] = OrderedDict()
+        self._locks: dict[str, tuple[str, float]] = {}  # key -> (token, expiry)
         self._lock = threading.Lock()
 
     def get(self, key: str) -> Result | None:
@@ -75,8 +88,55 @@ class LruTtlCache:
             self._items.clear()
             return n
 
+    def try_lock(self, key: str, hold_s: float) -> str | None:
+        with self._lock:
+            now = self._clock()
+            held = self._locks.get(key)
+            if held is not None and held[1] > now:
+                return None
+            token = secrets.token_hex(8)
+            self._locks[key] = (token, now + hold_s)
+            return token
+
+    def unlock(self, key: str, token: str) -> None:
+        with self._lock:
+            if self._locks.get(key, ("",))[0] == token:
+                del self._locks[key]
+
     def __len__(self) -> int:
         return len(self._items)
+
+
+def fill_once(cache: ResultCache, key: str, compute: Callable[[], Result], *,
+              wait_s: float) -> tuple[Result, bool]:
+    """`(result, hit)`: the cached result, or one computed by at most one caller at a time.
+
+    A caller that finds another computing `key` polls for its result; if none comes within
+    `wait_s` (the other died, or is slower than this caller's budget) it computes itself.
+    The lock also expires after `wait_s`, so a crashed holder blocks nobody for longer.
+    """
+    deadline = time.monotonic() + wait_s
+    pause = _POLL_S[0]
+    while True:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit, True
+        token = cache.try_lock(key, wait_s)
+        if token is not None or time.monotonic() >= deadline:
+            break
+        time.sleep(pause)
+        pause = min(pause * 2, _POLL_S[1])
+    try:
+        # Filled between our miss and our lock: the holder before us finished.
+        hit = cache.get(key) if token is not None else None
+        if hit is not None:
+            return hit, True
+        result = compute()
+        cache.put(key, result)
+        return result, False
+    finally:
+        if token is not None:
+            cache.unlock(key, token)
 
 
 def cache_key(database: str, sql: str, max_rows: int | None, version: str) -> str:
@@ -122,12 +182,11 @@ class CachedBackend:
         if _VOLATILE.search(sql):
             return self.inner.run(sql, max_rows=max_rows, timeout_ms=timeout_ms)
         key = cache_key(self.database, sql, max_rows, data_version(self.url))
-        hit = self.cache.get(key)
-        self._on_lookup(hit is not None)
-        if hit is not None:
-            return hit
-        result = self.inner.run(sql, max_rows=max_rows, timeout_ms=timeout_ms)
-        self.cache.put(key, result)
+        result, hit = fill_once(
+            self.cache, key,
+            lambda: self.inner.run(sql, max_rows=max_rows, timeout_ms=timeout_ms),
+            wait_s=timeout_ms / 1000 if timeout_ms else _DEFAULT_FILL_WAIT_S)
+        self._on_lookup(hit)
         return result
 
     def close(self) -> None:

@@ -1,14 +1,15 @@
 """Prometheus metrics of the service, on a registry of its own (one per app).
 
 Stage latencies come from Answer.timings_ms; rejections are counted by the guard's reason,
-errors by the envelope's type. With PROMETHEUS_MULTIPROC_DIR set (several uvicorn workers),
+errors by the envelope's type; per database, the requests holding a slot and those waiting
+for one (nl2sql.backends.admission). With PROMETHEUS_MULTIPROC_DIR set (several uvicorn workers),
 /metrics aggregates every worker's files.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -55,6 +56,15 @@ class Metrics:
             ["reason"], registry=r)
         self.errors = Counter(
             "nl2sql_errors", "Error responses by envelope type.", ["type"], registry=r)
+        self.memo = Counter(
+            "nl2sql_plan_memo_lookups", "Plan memo lookups by outcome (hit or miss).",
+            ["result"], registry=r)
+        self.running = Gauge(
+            "nl2sql_database_running", "Requests holding one of a database's slots now.",
+            ["database"], registry=r, multiprocess_mode="livesum")
+        self.queued = Gauge(
+            "nl2sql_database_queued", "Requests waiting for a database's slot now.",
+            ["database"], registry=r, multiprocess_mode="livesum")
 
     def observe_answer(self, timings_ms: Mapping[str, float], tier: str, endpoint: str) -> None:
         for stage in STAGES:
@@ -69,6 +79,19 @@ class Metrics:
 
     def observe_cache(self, hit: bool) -> None:
         self.cache.labels("hit" if hit else "miss").inc()
+
+    def observe_memo(self, hit: bool) -> None:
+        self.memo.labels("hit" if hit else "miss").inc()
+
+    def lane_watcher(self, database: str) -> Callable[[int, int], None]:
+        """What an Admission calls with its new (running, queued) counts."""
+        running, queued = self.running.labels(database), self.queued.labels(database)
+
+        def changed(busy: int, waiting: int) -> None:
+            running.set(busy)
+            queued.set(waiting)
+
+        return changed
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         self.requests.labels(route, method, str(status)).inc()

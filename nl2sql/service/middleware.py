@@ -1,4 +1,5 @@
-"""One ASGI middleware around every HTTP request: request id, body cap, metrics, access log.
+"""One ASGI middleware around every HTTP request: request id, body cap, metrics, access log,
+and the door (nl2sql.backends.admission.Door) in front of the routes that query a database.
 
 It sits inside Starlette's ServerErrorMiddleware, so an unexpected exception is answered
 here with the 500 envelope (incident id, request id, no traceback) and never re-raised
@@ -9,14 +10,17 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from nl2sql.backends.admission import Door
 from nl2sql.service.context import RequestState, request_id_from, reset_state, use_state
 from nl2sql.service.logs import log_event
 from nl2sql.service.metrics import Metrics
@@ -31,8 +35,11 @@ error_log = logging.getLogger("nl2sql.service")
 class RequestMiddleware:
     """Stamp, bound, time and log each HTTP request."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, max_body_bytes: int,
+                 door: Door | None = None, gated: Collection[str] = ()) -> None:
+        """`door` guards the `gated` paths (those whose requests go through admission)."""
         self.app, self.metrics, self.max_body_bytes = app, metrics, max_body_bytes
+        self.door, self.gated = door, frozenset(gated)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -63,6 +70,16 @@ class RequestMiddleware:
         if self._declared_length(scope) > self.max_body_bytes:
             await self._reply(send, state, 413, "payload_too_large", self._too_large())
             return
+        door = self.door if scope["path"] in self.gated else None
+        if door is not None and not door.enter():
+            # The connection goes too: a refused crowd would otherwise hold a thousand idle
+            # keep-alive connections through its Retry-After, and the server's keep-alive
+            # timeout would close them under the clients anyway.
+            busy = door.refusal()
+            await self._reply(send, state, busy.http_status, busy.type, busy.message,
+                              [(b"retry-after", str(math.ceil(busy.retry_after_s)).encode()),
+                               (b"connection", b"close")], **busy.details)
+            return
         try:
             await self.app(scope, self._bounded(receive), send)
         except Exception:
@@ -74,6 +91,9 @@ class RequestMiddleware:
             await self._reply(send, state, 500, "internal_error",
                               "internal error; the incident id is in the server log",
                               incident=incident)
+        finally:
+            if door is not None:
+                door.leave()
 
     def _declared_length(self, scope: Scope) -> int:
         value = Headers(scope=scope).get("content-length", "")
@@ -98,18 +118,21 @@ class RequestMiddleware:
         return receive_bounded
 
     async def _reply(self, send: Send, state: RequestState, status: int, etype: str,
-                     message: str, **details: Any) -> None:
+                     message: str, headers: list[tuple[bytes, bytes]] | None = None,
+                     **details: Any) -> None:
         state.error = etype
         self.metrics.observe_error(etype)
         body = json.dumps({"error": {"type": etype, "message": message, **details,
                                      "request_id": state.request_id}}).encode()
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
+                                (b"content-length", str(len(body)).encode()),
+                                *(headers or ())]})
         await send({"type": "http.response.body", "body": body})
 
     def _record(self, scope: Scope, state: RequestState, status: int, seconds: float) -> None:
-        route = getattr(scope.get("route"), "path", None) or "unmatched"
+        route = getattr(scope.get("route"), "path", None) or (
+            scope["path"] if scope["path"] in self.gated else "unmatched")
         self.metrics.observe_request(route, scope["method"], status, seconds)
         log_event(access_log, "request", request_id=state.request_id,
                   method=scope["method"], path=scope["path"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -16,6 +16,12 @@ class AskRequest(BaseModel):
     database: str | None = Field(default=None, description="A configured database name.")
     deadline_ms: int | None = Field(default=None, ge=1, le=600_000,
                                     description="End-to-end deadline for this request.")
+    hold: bool | None = Field(
+        default=None, description="When the deadline would pass, answer with a holding "
+        "sentence and an answer_id to fetch later (default: the hold_on_deadline setting).")
+    default_policy: Literal["ask", "first"] | None = Field(
+        default=None, description="Competing entities: ask back (409) or take the first "
+        "option and say so (default: the default_policy setting).")
 
 
 class SqlRequest(BaseModel):
@@ -38,6 +44,17 @@ class AskResponse(BaseModel):
     evidence: list[str]
     database: str
     cached: bool = Field(default=False, description="The rows came from the result cache.")
+    route: dict[str, str] | None = Field(
+        default=None, description="HTAP databases only: where the query ran (`store`: row or "
+        "columnar, `dialect`) and why (`reason`).")
+    needs_clarification: bool = Field(
+        default=False, description="Always false here: an unresolved ambiguity is a 409.")
+    options: list[str] = Field(
+        default_factory=list, description="Competing readings of a mention, one assumed.")
+    assumption: str = Field(default="", description="The reading assumed (said in answer_text).")
+    pending: bool = Field(default=False, description="Still being computed: answer_text is "
+                          "a holding sentence; GET /v1/answers/{answer_id} later.")
+    answer_id: str | None = Field(default=None, description="Id of a held answer.")
 
 
 class CacheClearResponse(BaseModel):
