@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 from nl2sql.assets import asset_path
 from nl2sql.text import Token, has_cjk, normalize, tokenize
@@ -28,6 +28,23 @@ class Lexicon:
     superlatives: dict[str, dict[tuple[str, ...], tuple[str, str]]]
     comparatives: dict[str, dict[tuple[str, ...], tuple[str, str]]]
     synonyms: tuple[tuple[str, ...], ...] = ()
+
+    @cached_property
+    def starts(self) -> dict[str, list[tuple[tuple[str, ...], int, str, tuple[str, ...]]]]:
+        """Every phrase as (phrase, rank in the lexicon's order, intent, extra), by its first
+        key: a question then compares only the phrases starting with one of its tokens."""
+        entries: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = []
+        for lang, intents in self.phrases.items():
+            entries += [(p, intent, ()) for intent, plist in intents.items() for p in plist]
+            entries += [(p, "superlative", (col, d))
+                        for p, (col, d) in self.superlatives.get(lang, {}).items()]
+            entries += [(p, op, (col,))
+                        for p, (col, op) in self.comparatives.get(lang, {}).items()]
+        starts: dict[str, list[tuple[tuple[str, ...], int, str, tuple[str, ...]]]] = {}
+        for rank, (phrase, intent, extra) in enumerate(entries):
+            if phrase:
+                starts.setdefault(phrase[0], []).append((phrase, rank, intent, extra))
+        return starts
 
     def variants(self, text: str) -> list[str]:
         """The text again with each synonym in place of a word it contains.
@@ -84,26 +101,18 @@ def _replace(text: str, word: str, other: str) -> str:
 def find_cues(tokens: list[Token], lexicon: Lexicon | None = None) -> list[Cue]:
     """Every lexicon phrase (of any language: questions mix them) occurring in the tokens;
     longer phrases hide shorter ones of the same intent inside them."""
-    lex = lexicon or load_lexicon()
-    keys = [t.key for t in tokens]
-    found: list[Cue] = []
-    for lang in lex.phrases:
-        for intent, plist in lex.phrases[lang].items():
-            for p in plist:
-                found += [Cue(intent, i, i + len(p)) for i in _occurrences(keys, p)]
-        for p, (col, d) in lex.superlatives.get(lang, {}).items():
-            found += [Cue("superlative", i, i + len(p), (col, d)) for i in _occurrences(keys, p)]
-        for p, (col, op) in lex.comparatives.get(lang, {}).items():
-            found += [Cue(op, i, i + len(p), (col,)) for i in _occurrences(keys, p)]
+    starts = (lexicon or load_lexicon()).starts
+    keys = tuple(t.key for t in tokens)
+    hits: list[tuple[int, int, int, Cue]] = []
+    for i, key in enumerate(keys):
+        for phrase, rank, intent, extra in starts.get(key, ()):
+            n = len(phrase)
+            if keys[i:i + n] == phrase:
+                hits.append((i, -n, rank, Cue(intent, i, i + n, extra)))
+    # Position, longest first, then the lexicon's own order of phrases.
+    hits.sort(key=lambda h: h[:3])
+    found = [h[3] for h in hits]
     # A cue inside a longer cue of the same intent family is the same mention.
-    found.sort(key=lambda c: (c.start, -(c.end - c.start)))
     return [c for c in found if not any(
         o is not c and o.intent == c.intent and o.start <= c.start and c.end <= o.end
         and (o.end - o.start) > (c.end - c.start) for o in found)]
-
-
-def _occurrences(keys: list[str], phrase: tuple[str, ...]) -> list[int]:
-    n = len(phrase)
-    if not n:
-        return []
-    return [i for i in range(len(keys) - n + 1) if tuple(keys[i:i + n]) == phrase]

@@ -14,7 +14,13 @@ from nl2sql.answer import Answer, ask_back, assume, compose
 from nl2sql.backends import Backend, Result, open_backend
 from nl2sql.backends.htap import choose
 from nl2sql.catalog.model import Catalog
-from nl2sql.errors import ClarificationNeeded, DeadlineExceeded, InputError, LinkError
+from nl2sql.errors import (
+    ClarificationNeeded,
+    DeadlineExceeded,
+    GenerationError,
+    InputError,
+    LinkError,
+)
 from nl2sql.generate import Candidate, propose
 from nl2sql.generate.learned import PlanModel
 from nl2sql.generate.training import load_model
@@ -159,10 +165,40 @@ class Gateway:
                 linked = link(index, text, as_of=self.as_of, calendar=self.calendar)
                 assumed = (choice, tuple(e.options))
         with _timed(timings, "generate"):
-            candidate = propose(linked, index.catalog, self.model)
+            candidate = self._generate(question, linked, index.catalog)
         return self._guarded(candidate, linked.lang, timings, access,
                              evidence=tuple(retrieved + linked.evidence()),
                              assumption=assumed[0], options=assumed[1])
+
+    def _generate(self, question: str, linked: SchemaSlice, catalog: Catalog) -> Candidate:
+        """Tiers 0 and 1 (generate.propose); then, as `model_tier` says, the served model:
+        when they cannot answer ("fallback"), or also when tier 1 is less sure than
+        `model_min_confidence` ("low_confidence"). A model that fails leaves tier 1's
+        answer, or its reason for having none."""
+        mode = self.settings.model_tier
+        try:
+            candidate = propose(linked, catalog, self.model)
+        except GenerationError as e:
+            if mode == "off":
+                raise
+            return self._ask_model(question, linked, e)
+        if mode == "off" or mode == "fallback" or candidate.tier == "cache" \
+                or candidate.confidence >= self.settings.model_min_confidence:
+            return candidate
+        return self._ask_model(question, linked, candidate)
+
+    def _ask_model(self, question: str, linked: SchemaSlice,
+                   otherwise: Candidate | GenerationError) -> Candidate:
+        """The served model's candidate; if it has none, `otherwise` (returned or raised)."""
+        from nl2sql.llm import model_propose
+
+        try:
+            sql, confidence, _ = model_propose(question, self, linked=linked)
+        except GenerationError:
+            if isinstance(otherwise, GenerationError):
+                raise otherwise from None
+            return otherwise
+        return Candidate(sql, "model", confidence)
 
     def link(self, question: str) -> SchemaSlice:
         """The question linked as `ask` links it (without asking back on ambiguity)."""

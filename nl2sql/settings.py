@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import Field, ValidationError
@@ -227,6 +227,17 @@ class Settings(BaseSettings):
     state_prefix: str = Field(
         default="nl2sql:",
         description="Prefix of every key this deployment writes to the shared state store.",
+    )
+    model_tier: Literal["off", "fallback", "low_confidence"] = Field(
+        default="off",
+        description="When questions go to the served model (tier 2): off; fallback (tiers "
+        "0/1 cannot answer); low_confidence (also when tier 1's confidence is below "
+        "model_min_confidence).",
+    )
+    model_min_confidence: float = Field(
+        default=0.5, ge=0, le=1,
+        description="With model_tier=low_confidence, tier-1 answers below this confidence "
+        "go to the served model.",
     )
     model_base_url: str = Field(
         default="http://127.0.0.1:8080/v1",

@@ -25,7 +25,12 @@ class Token:
 
     @property
     def is_cjk(self) -> bool:
-        return bool(_CJK.match(self.text))
+        return _starts_cjk(self.text)
+
+
+def _starts_cjk(text: str) -> bool:
+    """`_CJK.match(text)` without the regex call: asked for every token, many times."""
+    return bool(text) and "\u3400" <= text[0] <= "\u9fff"
 
 
 def normalize(text: str) -> str:
@@ -78,7 +83,7 @@ def tokenize(text: str) -> list[Token]:
     out = []
     for m in _TOKEN.finditer(text):
         t = m.group().lower()
-        out.append(Token(t, t if _CJK.match(t) else stem(t), m.start(), m.end()))
+        out.append(Token(t, t if _starts_cjk(t) else stem(t), m.start(), m.end()))
     return out
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from nl2sql.backends import open_backend
+from nl2sql.catalog.introspect import introspect
 from nl2sql.errors import GenerationError, LinkError
+from nl2sql.generate.plan import ColRef, Filter, Measure, QueryPlan, compile_plan
 from nl2sql.pipeline import Gateway
 from nl2sql.settings import load_settings
 from tests.shopdb import shop_statements
@@ -73,3 +78,30 @@ def test_confidence_is_lower_for_a_question_it_only_partly_understands(
     clear = gateway.ask("How many customers are there?")
     vague = gateway.ask("customers who bought things that were delivered late to their friends")
     assert clear.confidence > vague.confidence
+
+
+def test_a_change_over_a_window_compiles_to_any_backend(tmp_path: Path) -> None:
+    """Growth: last close against the level before the first day, on the plan's own rows;
+    the plan survives its JSON form (learned models store plans)."""
+    db = tmp_path / "bars.sqlite"
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE bar (code TEXT, day DATE, close REAL, pre_close REAL, "
+                    "PRIMARY KEY (code, day))")
+        con.executemany("INSERT INTO bar VALUES (?, ?, ?, ?)", [
+            ("A", "2024-01-02", 11.0, 10.0), ("A", "2024-01-03", 12.1, 11.0),
+            ("A", "2024-01-04", 9.9, 12.1), ("B", "2024-01-03", 50.0, 40.0)])
+    backend = open_backend(f"sqlite:///{db}")
+    try:
+        catalog = introspect(backend)
+        day, close = ColRef("bar", "day"), ColRef("bar", "close")
+        plan = QueryPlan((Measure("growth", close, by=day, start=ColRef("bar", "pre_close")),),
+                         "bar", (Filter(ColRef("bar", "code"), "=", "A"),
+                                 Filter(day, ">=", dt.date(2024, 1, 3))))
+        assert QueryPlan.from_dict(plan.to_dict()) == plan
+        rows = backend.run(compile_plan(plan, catalog).sql("sqlite"), max_rows=10).rows
+        assert rows[0][0] == pytest.approx(100 * 9.9 / 11.0 - 100)
+        grouped = QueryPlan(plan.select, "bar", group_by=(ColRef("bar", "code"),))
+        with pytest.raises(GenerationError):
+            compile_plan(grouped, catalog)
+    finally:
+        backend.close()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import duckdb
 import pytest
 
 from nl2sql.backends import open_backend
 from nl2sql.catalog.introspect import introspect
+from nl2sql.demo import AS_OF_DATE, build_demo
+from nl2sql.errors import ClarificationNeeded
 from nl2sql.link import SchemaIndex, link
 from nl2sql.link.values import collect_entity_values
 from nl2sql.text import stem, tokenize
@@ -78,3 +83,60 @@ def test_dates_explicit_and_relative(index: SchemaIndex) -> None:
     s = link(index, "上个交易日的订单金额", as_of=dt.date(2024, 3, 11),
              calendar=TradingCalendar(days))
     assert [(d.low, d.high) for d in s.dates] == [(dt.date(2024, 3, 8), dt.date(2024, 3, 8))]
+
+
+@pytest.fixture(scope="module")
+def trading(tmp_path_factory: pytest.TempPathFactory) -> tuple[SchemaIndex, str]:
+    """The small demo warehouse, indexed as a gateway indexes it."""
+    path = tmp_path_factory.mktemp("trading") / "trading.duckdb"
+    build_demo(path, scale=0.02)
+    backend = open_backend(f"duckdb:///{path}")
+    try:
+        catalog = introspect(backend)
+        return SchemaIndex.build(catalog, collect_entity_values(catalog, backend)), str(path)
+    finally:
+        backend.close()
+
+
+def test_the_words_of_a_time_name_no_column(trading: tuple[SchemaIndex, str]) -> None:
+    s = link(trading[0], "深证成指上个交易日收盘多少点", as_of=AS_OF_DATE)
+    day = s.dates[0]
+    assert (day.low, day.high) == (date(2026, 11, 23), date(2026, 11, 23))
+    inside = [m for m in [*s.columns, *s.table_mentions] if m.start < day.end and day.start < m.end]
+    assert inside == [] and "trade_calendar" not in {t.table for t in s.tables}
+
+
+def test_digits_beside_spoken_digits_stay_two_numbers(trading: tuple[SchemaIndex, str]) -> None:
+    for question in ("沪深三百11月16日涨跌点数", "沪深300十一月十六号涨跌点数"):
+        s = link(trading[0], question, as_of=AS_OF_DATE)
+        assert [v.value for v in s.values] == ["沪深300"], question
+        assert [(d.low, d.high) for d in s.dates] == [(date(2026, 11, 16),) * 2], question
+
+
+def test_stored_names_keep_their_spoken_numbers(trading: tuple[SchemaIndex, str]) -> None:
+    with duckdb.connect(trading[1], read_only=True) as con:
+        (name,) = con.execute("SELECT fund_name FROM fund_info WHERE fund_name LIKE '%二号%' "
+                              "LIMIT 1").fetchone()  # type: ignore[misc]
+    s = link(trading[0], f"{name}最新净值")
+    assert [(v.table, v.value) for v in s.values] == [("fund_info", name)]
+
+
+def test_a_name_missing_a_character_links_only_where_nothing_else_explains_it(
+        trading: tuple[SchemaIndex, str]) -> None:
+    index, path = trading
+    with duckdb.connect(path, read_only=True) as con:
+        names = [n for (n,) in con.execute("SELECT name FROM securities WHERE length(name) = 4 "
+                                           "ORDER BY ts_code").fetchall()]
+    linked = wrong = 0
+    for name in names:
+        try:
+            got = [v.value for v in link(index, f"{name[1:]}最新收盘价").values]
+        except ClarificationNeeded as asked:
+            assert name in asked.options
+            continue
+        linked += got == [name]
+        wrong += bool(got) and got != [name]
+    assert wrong == 0 and linked >= 0.8 * len(names)
+    # 创业板股 is one character from 创业板指, but 股票 names the securities table.
+    s = link(index, "2024年6月28日创业板股票的平均涨跌幅是多少")
+    assert [(v.column, v.value) for v in s.values] == [("board", "创业板")]

@@ -511,3 +511,59 @@ def test_settings_choose_server_key_and_rounds(fake: Any, script: Script,
     body, headers = script.bodies[0], script.headers[0]
     assert (body["model"], body["max_tokens"], headers["authorization"]) == (
         "sql-lora", 64, "Bearer s3")
+
+
+# ---------------------------------------------------------------- the arbiter: tier 2
+
+
+def _tiered(gateway: Gateway, fake: Any, **settings: Any) -> Gateway:
+    """The test database behind a gateway whose model tier talks to the fake server."""
+    return Gateway.open(gateway.backend.url, load_settings(
+        max_rows=100, model_base_url=fake[0], model_retries=0, **settings))
+
+
+def test_model_tier_answers_what_tiers_0_and_1_cannot(fake: Any, script: Script,
+                                                      gateway: Gateway) -> None:
+    question = "what is the weather like on mars today"
+    with pytest.raises(GenerationError):
+        gateway.ask(question)  # model_tier off (the default): tier 1's honest refusal
+    assert not script.bodies
+    tiered = _tiered(gateway, fake, model_tier="fallback")
+    try:
+        script.actions.append({"stream": ["SELECT count(*) ", "FROM singer"]})
+        answer = tiered.ask(question)
+        assert answer.tier == "model" and answer.rows == [(3,)]
+        assert len(script.bodies) == 1
+        sure = tiered.ask("How many singers are there?")  # tier 1 answers; no model call
+        assert sure.tier == "parser" and len(script.bodies) == 1
+    finally:
+        tiered.close()
+
+
+def test_low_confidence_escalates_and_a_failing_model_leaves_tier_1(fake: Any, script: Script,
+                                                                     gateway: Gateway) -> None:
+    tiered = _tiered(gateway, fake, model_tier="low_confidence", model_min_confidence=1.0,
+                     model_repair_rounds=0)
+    try:
+        script.actions.append({"stream": ["SELECT count(*) FROM concert"]})
+        assert tiered.ask("How many singers are there?").tier == "model"
+        script.actions.append({"stream": ["SELECT no_such_column FROM singer"]})
+        fallback = tiered.ask("How many singers are there?")  # the model's query is rejected
+        assert fallback.tier == "parser" and fallback.rows == [(3,)]
+    finally:
+        tiered.close()
+
+
+def test_model_tier_over_http_says_which_tier_answered(fake: Any, script: Script,
+                                                       gateway: Gateway) -> None:
+    from fastapi.testclient import TestClient
+
+    from nl2sql.service.app import build_app
+
+    settings = load_settings(database=gateway.backend.url, model_base_url=fake[0],
+                             model_retries=0, model_tier="fallback")
+    script.actions.append({"stream": ["SELECT name FROM singer WHERE age > 40"]})
+    with TestClient(build_app(settings)) as client:
+        r = client.post("/v1/ask", json={"question": "what is the weather like on mars today"})
+    assert r.status_code == 200, r.text
+    assert r.json()["tier"] == "model" and sorted(r.json()["rows"]) == [["Joe"], ["Rose"]]

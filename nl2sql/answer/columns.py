@@ -20,6 +20,7 @@ _AGG_WORDS = {
     "en": {"count": "count", "avg": "average {}", "sum": "total {}", "max": "highest {}",
            "min": "lowest {}"},
 }
+_GROWTH_WORDS = {"zh": "区间涨跌幅", "en": "change over the period"}
 # A column is a change (read as rose/fell) when its comment says so.
 _CHANGE_WORDS = ("涨跌", "收益率", "change", "return")
 
@@ -46,6 +47,8 @@ def _spec(m: Measure, catalog: Catalog, lang: str) -> ColumnSpec:
     col = _column(m, catalog)
     if m.agg == "count":
         return ColumnSpec(_AGG_WORDS[lang]["count"], kind="count")
+    if m.agg == "growth":  # a percent change whatever the column it is computed from
+        return ColumnSpec(_GROWTH_WORDS[lang], "%", change=True)
     if col is None:
         return ColumnSpec(m.col.column if m.col else "*")
     parts = [p.strip() for p in col.comment.split("|")] if col.comment else []

@@ -26,7 +26,7 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ from sklearn.naive_bayes import MultinomialNB
 
 from nl2sql.catalog.model import Catalog
 from nl2sql.errors import ConfigError, GenerationError
-from nl2sql.generate.plan import QueryPlan, compile_plan
+from nl2sql.generate.plan import ColRef, Filter, Measure, QueryPlan, compile_plan
 from nl2sql.generate.templates import (
     DETAILS,
     MARK,
@@ -46,6 +46,7 @@ from nl2sql.generate.templates import (
     fill,
     generalize,
     instantiate,
+    post_order,
     roles,
     specialize,
     tagged_words,
@@ -173,6 +174,8 @@ class PlanModel:
     phrases: tuple[tuple[str, str, str | None], ...]  # names learned: (text, table, column)
     vectorizer: TfidfVectorizer
     matrix: Any                 # sparse TF-IDF rows of the skeletons, l2-normalised
+    _made: dict[tuple[int, tuple[Any, ...]], tuple[QueryPlan, dict[str, str]]] = field(
+        default_factory=dict, repr=False)  # shapes with choices put back, and their roles
 
     @classmethod
     def train(cls, examples: Iterable[tuple[SchemaSlice, QueryPlan]], catalog: Catalog,
@@ -263,8 +266,8 @@ class PlanModel:
                 for name, f in _mentions(s, slots, catalog)}
         readings = []
         for base, label, picked in options:
-            shape = specialize(self.shapes[label], picked)
-            for score, chosen in _assignments(shape, logp):
+            shape, wanted = self._specialized(label, picked)
+            for score, chosen in _assignments(wanted, logp):
                 readings.append((base + score, shape, chosen))
         if not readings:
             return None
@@ -272,7 +275,7 @@ class PlanModel:
         norm = _logsumexp([r[0] for r in readings])
         for score, shape, chosen in readings:
             plan = fill(instantiate(shape, chosen), slots, catalog)
-            if plan is None:
+            if plan is None or not _types_agree(plan, catalog):
                 continue
             try:
                 compile_plan(plan, catalog)
@@ -280,6 +283,14 @@ class PlanModel:
                 continue
             return plan, math.exp(score - norm)
         return None
+
+    def _specialized(self, label: int, picked: tuple[Any, ...]) -> tuple[QueryPlan, dict[str, str]]:
+        """A shape with these choices, and the roles of its slots (computed once)."""
+        key = (label, picked)
+        if key not in self._made:
+            shape = specialize(self.shapes[label], picked)
+            self._made[key] = (shape, roles(shape))
+        return self._made[key]
 
     def _choices(self, label: int) -> list[tuple[float, tuple[Any, ...]]]:
         """Log prior and choices for a shape: those seen (most frequent first), and each
@@ -330,11 +341,11 @@ class PlanModel:
                         tuple((t, table, column) for t, table, column in doc["phrases"]))
 
 
-def _assignments(shape: QueryPlan, logp: dict[str, dict[str, float]],
+def _assignments(wanted: dict[str, str], logp: dict[str, dict[str, float]],
                  keep: int = 2) -> list[tuple[float, dict[str, int]]]:
-    """The best ways to put the question's mentions into the shape's slots, scored by the
-    mentions' log P(role), every mention left out counting as log P(none)."""
-    wanted = roles(shape)
+    """The best ways to put the question's mentions into the slots of a shape (whose
+    slots play the roles `wanted`), scored by the mentions' log P(role), every mention
+    left out counting as log P(none)."""
     per_kind: list[list[tuple[float, dict[str, int]]]] = []
     for kind in KINDS:
         slots_ = sorted(k for k in wanted if k[len(MARK)] == kind)
@@ -354,6 +365,30 @@ def _assignments(shape: QueryPlan, logp: dict[str, dict[str, float]],
                 for combo in itertools.product(*per_kind)]
     combined.sort(key=lambda c: -c[0])
     return combined[:keep]
+
+
+def _types_agree(plan: QueryPlan, catalog: Catalog) -> bool:
+    """No number compared with a text column, no sum/avg of text (a slot filled with the
+    wrong kind of column)."""
+    ok = True
+
+    def visit(node: Any, changes: dict[str, Any]) -> None:
+        nonlocal ok
+        if isinstance(node, Filter) and node.op not in ("=", "!=", "in", "not in"):
+            values = node.value if isinstance(node.value, tuple) else (node.value,)
+            if any(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+                ok = ok and _type_class(node.col, catalog) in ("number", "other")
+        if isinstance(node, Measure) and node.agg in ("sum", "avg") and node.col is not None:
+            ok = ok and _type_class(node.col, catalog) in ("number", "other")
+
+    post_order(plan, visit)
+    return ok
+
+
+def _type_class(ref: ColRef, catalog: Catalog) -> str:
+    table = catalog.table(ref.table)
+    column = table.column(ref.column) if table else None
+    return column.type_class if column else "other"
 
 
 def _logsumexp(xs: list[float]) -> float:

@@ -75,8 +75,10 @@ def parse(s: SchemaSlice, catalog: Catalog) -> tuple[QueryPlan, float]:
     base = _base_table(s, cues, catalog)
     focus = _focus_tables(s, base, catalog)
     mentions = _resolve_mentions(s, focus, catalog)
+    mentions = sorted([*mentions, *_asked_by_unit(s, focus, catalog, mentions)],
+                      key=lambda m: m.start)
     sk = _Sketch()
-    _values(s, sk, cues, focus)
+    _values(s, sk, cues, focus, catalog, mentions)
     _scope_words(s, sk, mentions, catalog)
     cues, mentions = _changes(s, sk, cues, mentions, catalog, focus)
     _dates(s, sk, cues, catalog, base, mentions)
@@ -87,6 +89,7 @@ def parse(s: SchemaSlice, catalog: Catalog) -> tuple[QueryPlan, float]:
     _ordering(s, sk, cues, mentions, catalog, base)
     _projection(s, sk, cues, mentions, catalog, base)
     _latest(sk, cues, catalog, base, mentions)
+    _window_change(s, sk, catalog)
     _series(sk, catalog)
     _complete_grouping(sk)
     _stable_group_order(sk, catalog)
@@ -102,7 +105,12 @@ def _base_table(s: SchemaSlice, cues: list[Cue], catalog: Catalog) -> Table:
             named = [t for t in s.table_mentions if 0 <= t.start - c.end <= 2]
             if named:
                 return _table(catalog, _closest(s, named, catalog))
-    return _table(catalog, s.tables[0].table)
+    valued = {v.table for v in s.values}
+    # A table far from every linked value is not what the question is about (成交额 names
+    # trades as well, but 创业板指成交额 is the index's).
+    near = [t for t in s.tables if t.score > 0
+            and (not valued or any(_hops(catalog, t.table, v) <= 2 for v in valued))]
+    return _table(catalog, (near or list(s.tables))[0].table)
 
 
 def _closest(s: SchemaSlice, named: list[TableLink], catalog: Catalog) -> str:
@@ -142,14 +150,21 @@ def _neighbours(catalog: Catalog, table: Table) -> set[str]:
 
 
 def _focus_tables(s: SchemaSlice, base: Table, catalog: Catalog) -> list[str]:
-    """The base table plus linked tables within two FK hops of it, best linked first."""
+    """The base table plus linked tables within two FK hops of it, best linked first; then
+    the time series of a linked value's entity, however weakly linked (沪深300收盘多少点:
+    the index's daily bars, though 收盘 names a stock's close better)."""
     near = _neighbours(catalog, base)
     for n in list(near):
         t = catalog.table(n)
         if t is not None:
             near |= _neighbours(catalog, t)
-    return [base.name] + [t.table for t in s.tables
-                          if t.table != base.name and t.table.lower() in near and t.score >= 0.5]
+    by_value = {n for v in s.values for n in _neighbours(catalog, _table(catalog, v.table))
+                if _is_series(_table(catalog, n))}
+    linked = [base.name] + [t.table for t in s.tables if t.table != base.name and (
+        t.table.lower() in near and t.score >= 0.5 or t.table.lower() in by_value)]
+    unlinked = sorted(t.name for t in catalog.tables
+                      if t.name.lower() in by_value and t.name not in linked)
+    return linked + unlinked
 
 
 def _resolve_mentions(s: SchemaSlice, focus: list[str], catalog: Catalog) -> list[ColumnLink]:
@@ -163,6 +178,8 @@ def _resolve_mentions(s: SchemaSlice, focus: list[str], catalog: Catalog) -> lis
         if c.table not in rank:
             continue
         head = _head_noun(s, c, catalog)
+        if _unit_said(s, c, catalog):  # the unit confirms a partly named column
+            head = ColumnLink(c.table, c.column, c.start, c.end, max(c.score, _PROJECT_MIN))
         # A table's own name is not a mention of a column that merely contains that word.
         if (c.start, c.end) in table_spans and c.score < 1.0 and head is c:
             continue
@@ -185,6 +202,36 @@ def _resolve_mentions(s: SchemaSlice, focus: list[str], catalog: Catalog) -> lis
         if all(c.end <= k.start or c.start >= k.end for k in kept):
             kept.append(c)
     return sorted(kept, key=lambda c: c.start)
+
+
+_HOW_MUCH = "多少"
+
+
+def _asked_by_unit(s: SchemaSlice, focus: list[str], catalog: Catalog,
+                   mentions: list[ColumnLink]) -> list[ColumnLink]:
+    """"收在多少点" names no column, but its unit does: the column of the focus tables in that
+    unit sharing most characters with the words before 多少 (收 -> 收盘点位)."""
+    text = [t.text for t in s.tokens]
+    out = []
+    for i in range(len(text) - 2):
+        if "".join(text[i:i + 2]) != _HOW_MUCH:
+            continue
+        after = "".join(text[i + 2:i + 5])
+        before = set("".join(text[max(0, i - 3):i]))
+        found = []
+        for name in focus:
+            for col in _table(catalog, name).columns:
+                unit = _unit(col)
+                label = col.comment.split("|")[0].strip()
+                shared = [k for k, ch in enumerate(label) if ch in before]
+                if unit and after.startswith(unit) and shared and col.type_class == "number":
+                    found.append((-len(shared), shared[0], ColRef(name, col.name), len(unit)))
+        end = i + 2 + (min(found, key=lambda f: f[:2])[3] if found else 0)
+        if not found or any(m.start < end and max(0, i - 3) < m.end for m in mentions):
+            continue
+        ref = min(found, key=lambda f: f[:2])[2]
+        out.append(ColumnLink(ref.table, ref.column, i, end, _PROJECT_MIN))
+    return out
 
 
 def _unit_said(s: SchemaSlice, c: ColumnLink, catalog: Catalog) -> bool:
@@ -239,10 +286,11 @@ def _cue_text(s: SchemaSlice, c: Cue) -> str:
     return " ".join(t.text for t in s.tokens[c.start:c.end])
 
 
-def _values(s: SchemaSlice, sk: _Sketch, cues: list[Cue], focus: list[str]) -> None:
+def _values(s: SchemaSlice, sk: _Sketch, cues: list[Cue], focus: list[str],
+            catalog: Catalog, mentions: list[ColumnLink]) -> None:
     rank = {t: i for i, t in enumerate(focus)}
     # A code stored in many tables (orders, trades, bars) filters the table asked about.
-    asked = {c.table for c in s.columns if c.score >= 1.0}
+    asked = {c.table for c in mentions if c.score >= 1.0}
     spans: dict[tuple[int, int], list] = {}
     for v in s.values:
         if v.table in rank:
@@ -250,8 +298,12 @@ def _values(s: SchemaSlice, sk: _Sketch, cues: list[Cue], focus: list[str]) -> N
     named = {(c.table, c.column): c.end for c in s.columns}
     for (start, end), vs in sorted(spans.items()):
         # "year 2014": the column named just before a value says which column holds it.
+        # Else the table asked about, then the one fewest joins from it (a code of the
+        # securities filters their daily bars, not orders of them), then the best linked.
         v = min(vs, key=lambda v: (not 0 <= start - named.get((v.table, v.column), -9) <= 1,
-                                   v.table not in asked, rank[v.table]))
+                                   v.table not in asked,
+                                   min((_hops(catalog, v.table, a) for a in asked), default=0),
+                                   rank[v.table]))
         op = "="
         if any(c.intent == "ne" and 0 <= start - c.end <= 2 for c in cues):
             op = "!="
@@ -353,6 +405,40 @@ def _scope_words(s: SchemaSlice, sk: _Sketch, mentions: list[ColumnLink],
 
 # Column names that are themselves an extreme of the period they are recorded for.
 _EXTREME_NAMES = {"最高": "max", "最低": "min"}
+
+
+# Words saying a change is over the whole window, not day by day.
+_PERIOD = frozenset("区间 期间 累计 cumulative period".split())
+_CLOSE_NAMES = ("收盘", "close")
+_PREVIOUS_NAMES = ("昨收", "前收", "previous", "prev", "pre_")
+
+
+def _window_change(s: SchemaSlice, sk: _Sketch, catalog: Catalog) -> None:
+    """"区间涨跌幅" over a window: the change from the level before its first day to its last
+    close (compounded), not each day's percent change; needs the table's close columns."""
+    if len(sk.select) != 1 or sk.select[0].agg or sk.select[0].col is None:
+        return
+    ref = sk.select[0].col
+    col = _column(catalog, ref)
+    if col is None or _unit(col) != "%" or not any(w in col.comment.lower()
+                                                   for w in _CHANGE_NAMES):
+        return
+    ranged = [f.col for f in sk.filters if f.col.table == ref.table and f.op == ">="
+              and isinstance(f.value, dt.date)]
+    if not ranged or not _words(s, _PERIOD):
+        return
+    table = _table(catalog, ref.table)
+
+    def named(c: Column, words: tuple[str, ...]) -> bool:
+        return any(w in f"{c.name} {c.comment}".lower() for w in words)
+
+    closes = [c for c in table.columns if c.type_class == "number" and named(c, _CLOSE_NAMES)]
+    last = next((c for c in closes if not named(c, _PREVIOUS_NAMES)), None)
+    start = next((c for c in closes if named(c, _PREVIOUS_NAMES)), last)
+    if last is None or start is None:
+        return
+    sk.select = [Measure("growth", ColRef(table.name, last.name), by=ranged[0],
+                         start=ColRef(table.name, start.name))]
 
 
 def _series(sk: _Sketch, catalog: Catalog) -> None:
@@ -696,7 +782,7 @@ def _dates(s: SchemaSlice, sk: _Sketch, cues: list[Cue], catalog: Catalog, base:
     """Explicit dates filter the time column of the measured table (a day, month or year)."""
     valued = {i for v in s.values for i in range(v.start, v.end)}
     for d in s.dates:
-        if valued & set(range(d.start, d.end)):
+        if set(range(d.start, d.end)) <= valued:
             continue  # "2014" stored as a value of a year column: a value filter already
         ref = _time_column(catalog, [m.table for m in mentions] + [base.name])
         if ref is None:

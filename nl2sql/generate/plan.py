@@ -31,12 +31,18 @@ class Measure:
     """A selected expression: a column, an aggregate of a column, or count(*) (col None).
 
     agg "pct" is the percentage of rows meeting `where` (100 * count(case) / count(*)).
+    agg "growth" is the percent change over the plan's rows taken in time order: `col` on
+    the last row (by `by`) against `start` on the first (100 * last / first - 100), so a
+    window's change compounds its days; `start` is the level the first row began from (a
+    previous close), `col` itself when None.
     """
 
-    agg: str | None = None  # count, sum, avg, min, max, pct
+    agg: str | None = None  # count, sum, avg, min, max, pct, growth
     col: ColRef | None = None
     distinct: bool = False
     where: Filter | None = None
+    by: ColRef | None = None  # growth: the time column ordering the rows
+    start: ColRef | None = None  # growth: the column read on the first row
 
 
 @dataclass(frozen=True)
@@ -144,7 +150,8 @@ def _decode_col(doc: dict[str, Any] | None) -> ColRef | None:
 
 def _decode_measure(doc: dict[str, Any]) -> Measure:
     return Measure(doc.get("agg"), _decode_col(doc.get("col")), doc.get("distinct", False),
-                   _decode_filter(doc["where"]) if doc.get("where") else None)
+                   _decode_filter(doc["where"]) if doc.get("where") else None,
+                   _decode_col(doc.get("by")), _decode_col(doc.get("start")))
 
 
 def _decode_filter(doc: dict[str, Any]) -> Filter:
@@ -318,6 +325,8 @@ def compile_plan(plan: QueryPlan, catalog: Catalog) -> exp.Query:
 
 
 def _compile(plan: QueryPlan, catalog: Catalog) -> exp.Select:
+    if any(m.agg == "growth" for m in plan.select):
+        return _compile_growth(plan, catalog)
     tables = plan.tables()
     dialect = catalog.dialect
     query = exp.select(*[_measure(m, dialect) for m in plan.select]).from_(_table(tables[0]))
@@ -352,3 +361,29 @@ def _compile(plan: QueryPlan, catalog: Catalog) -> exp.Select:
     if plan.distinct:
         query = query.distinct()
     return query
+
+
+def _compile_growth(plan: QueryPlan, catalog: Catalog) -> exp.Select:
+    """SELECT 100.0 * (last row's col) / (first row's start) - 100 for each growth measure;
+    each end is a one-row query over the plan's own rows, so any backend runs it."""
+    if plan.group_by or plan.having or any(m.agg != "growth" for m in plan.select):
+        raise GenerationError("a change over a window is asked for alone", reason="bad_plan")
+    out = []
+    for m in plan.select:
+        if m.col is None or m.by is None:
+            raise GenerationError("a change over a window needs a column and a time",
+                                  reason="bad_plan")
+        last = _row_at_end(plan, m.col, m.by, True, catalog)
+        first = _row_at_end(plan, m.start or m.col, m.by, False, catalog)
+        ratio = exp.Div(this=exp.Mul(this=exp.Literal.number("100.0"), expression=last),
+                        expression=first)
+        out.append(exp.Sub(this=ratio, expression=exp.Literal.number(100)))
+    return exp.select(*out)
+
+
+def _row_at_end(plan: QueryPlan, col: ColRef, by: ColRef, last: bool,
+                catalog: Catalog) -> exp.Subquery:
+    """col on the plan's last (or first) row in the order of `by`."""
+    end = QueryPlan((Measure(None, col),), plan.base, plan.filters,
+                    order_by=(Order(Measure(None, by), last),), limit=1, latest=plan.latest)
+    return exp.Subquery(this=_compile(end, catalog))

@@ -21,8 +21,8 @@ from nl2sql.catalog.model import Catalog
 from nl2sql.generate.plan import ColRef, Filter, Having, Measure, Order, QueryPlan
 from nl2sql.link.schema_slice import ColumnLink, SchemaSlice, ValueLink
 
-__all__ = ["MARK", "Slots", "canonical", "fill", "instantiate", "rewrite", "roles", "skeleton",
-           "tagged_words", "templatize"]
+__all__ = ["MARK", "Slots", "canonical", "fill", "generalize", "instantiate", "post_order",
+           "rewrite", "roles", "skeleton", "specialize", "tagged_words", "templatize"]
 
 MARK = "§"  # placeholders are strings starting with it
 
@@ -382,12 +382,7 @@ def generalize(plan: QueryPlan) -> tuple[QueryPlan, tuple[tuple[str, Any], ...]]
     Questions that differ only in "highest" vs "lowest" then share one shape."""
     taken: list[tuple[str, Any]] = []
 
-    def walk(node: Any) -> Any:
-        if isinstance(node, tuple):
-            return tuple(walk(n) for n in node)
-        if not dataclasses.is_dataclass(node) or isinstance(node, type):
-            return node
-        changes = {f.name: walk(getattr(node, f.name)) for f in dataclasses.fields(node)}
+    def visit(node: Any, changes: dict[str, Any]) -> None:
         if isinstance(node, Measure) and node.agg in _AGGS and node.col is not None:
             taken.append(("agg", node.agg))
             changes["agg"] = "agg"
@@ -397,27 +392,32 @@ def generalize(plan: QueryPlan) -> tuple[QueryPlan, tuple[tuple[str, Any], ...]]
         elif isinstance(node, Order):
             taken.append(("dir", node.desc))
             changes["desc"] = False
-        return dataclasses.replace(node, **changes)
 
-    return walk(plan), tuple(taken)
+    return post_order(plan, visit), tuple(taken)
 
 
 def specialize(shape: QueryPlan, choices: Iterable[Any]) -> QueryPlan:
     """`generalize` undone: the shape with these choices put back, in walk order."""
     pending = iter(choices)
 
-    def walk(node: Any) -> Any:
-        if isinstance(node, tuple):
-            return tuple(walk(n) for n in node)
-        if not dataclasses.is_dataclass(node) or isinstance(node, type):
-            return node
-        changes = {f.name: walk(getattr(node, f.name)) for f in dataclasses.fields(node)}
+    def visit(node: Any, changes: dict[str, Any]) -> None:
         if isinstance(node, Measure) and node.agg == "agg":
             changes["agg"] = next(pending)
         elif isinstance(node, Filter | Having) and node.op == "cmp":
             changes["op"] = next(pending)
         elif isinstance(node, Order):
             changes["desc"] = next(pending)
-        return dataclasses.replace(node, **changes)
 
-    return walk(shape)
+    return post_order(shape, visit)
+
+
+def post_order(node: Any, visit: Any) -> Any:
+    """A copy of a plan, children first, each node's new field values passed to
+    `visit(node, changes)` to adjust before the node is rebuilt."""
+    if isinstance(node, tuple):
+        return tuple(post_order(n, visit) for n in node)
+    if not dataclasses.is_dataclass(node) or isinstance(node, type):
+        return node
+    changes = {f.name: post_order(getattr(node, f.name), visit) for f in dataclasses.fields(node)}
+    visit(node, changes)
+    return dataclasses.replace(node, **changes)

@@ -134,15 +134,17 @@ def check_query_root(tree: exp.Expr, ctx: Context) -> exp.Expr:
 def check_size(tree: exp.Expr, ctx: Context) -> exp.Expr:
     """Bounded work before any deeper check: node and set-operation counts, and no
     function asked to build a giant value or series (repeat('x', 1e9), zeroblob(1e9))."""
-    for nodes, _ in enumerate(tree.walk(), 1):
-        if nodes > MAX_QUERY_NODES:
+    nodes = []  # one walk, in find_all's order, serves all three counts
+    for node in tree.walk():
+        nodes.append(node)
+        if len(nodes) > MAX_QUERY_NODES:
             raise reject("too_complex", f"The query has more than {MAX_QUERY_NODES} parts.")
-    set_ops = sum(1 for _ in tree.find_all(exp.SetOperation))
+    set_ops = sum(1 for node in nodes if isinstance(node, exp.SetOperation))
     if set_ops > MAX_SET_OPERATIONS:
         raise reject("too_complex",
                      f"The query combines {set_ops + 1} SELECTs; at most "
                      f"{MAX_SET_OPERATIONS + 1} are allowed.")
-    for func in tree.find_all(exp.Func):
+    for func in (node for node in nodes if isinstance(node, exp.Func)):
         name = _func_name(func).lower()
         if name not in SIZE_FUNCTIONS:
             continue
@@ -179,7 +181,7 @@ def _is_bare_parens(tree: exp.Expr) -> bool:
 def check_read_only(tree: exp.Expr, ctx: Context) -> exp.Expr:
     """No writes, DDL, session or file-system statements anywhere in the tree."""
     for node in tree.walk():
-        if isinstance(node, WRITE_NODES):
+        if _writes(type(node)):
             word = _keyword(node)
             raise reject(
                 "not_read_only",
@@ -190,9 +192,22 @@ def check_read_only(tree: exp.Expr, ctx: Context) -> exp.Expr:
     return tree
 
 
+# Node type -> whether it is one of WRITE_NODES: an isinstance over that long tuple for every
+# node of every query costs more than the rest of the read-only walk.
+_WRITE_TYPES: dict[type[exp.Expr], bool] = {}
+
+
+def _writes(kind: type[exp.Expr]) -> bool:
+    known = _WRITE_TYPES.get(kind)
+    if known is None:
+        known = _WRITE_TYPES[kind] = issubclass(kind, WRITE_NODES)
+    return known
+
+
 def check_functions(tree: exp.Expr, ctx: Context) -> exp.Expr:
     """No denied functions anywhere, and only row generators as table functions."""
-    for func in tree.find_all(exp.Func):
+    nodes = list(tree.walk())  # one walk for both loops, each in find_all's order
+    for func in (node for node in nodes if isinstance(node, exp.Func)):
         name = _func_name(func)
         if is_denied_function(name, ctx.dialects):
             raise reject(
@@ -201,7 +216,7 @@ def check_functions(tree: exp.Expr, ctx: Context) -> exp.Expr:
                 identifier=name,
                 **_position(func),
             )
-    for source in tree.find_all(exp.Table, exp.Lateral):
+    for source in (node for node in nodes if isinstance(node, (exp.Table, exp.Lateral))):
         if not isinstance(source.this, (exp.Identifier, exp.Query)):
             _check_table_function(source)
     return tree

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
+from typing import TypeVar
 
 from nl2sql.catalog.model import Catalog
 from nl2sql.errors import ClarificationNeeded
@@ -41,10 +42,14 @@ _STOP = frozenset("a an the of in on at to for by and or is are was were be with
 _QUOTED = re.compile(r"[\"'“”‘’「」『』]([^\"'“”‘’「」『』]{1,80})[\"'“”‘’「」『』]")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 _MAX_SPAN = 12
+_Span = TypeVar("_Span", ColumnLink, TableLink)
 _PARTIAL = 0.7
 _PREFIX_WORDS = 2  # shortest leading part of a latin value that may name it
 _PREFIX_CJK = 3
-_ENTITY_MIN = 0.8  # weakest noisy entity match taken as a value link  # weight of a part of a multi-word name, times its share of the words
+_ENTITY_MIN = 0.8  # weakest noisy entity match taken as a value link anywhere
+# ... and where its words name nothing else (no table, column, time or stored value): one
+# dropped or wrong character of a four-character name (友设计 -> 三友设计) scores 0.75.
+_ENTITY_WEAK = 0.75  # weight of a part of a multi-word name, times its share of the words
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,13 @@ class SchemaIndex:
             index._add_value(e.table, e.column, e.value)
         index._add_prefixes()
         named = _entity_names(catalog, entity_values)
-        index.protected = names_to_protect(e.value for e in named)
+        # Any stored name, a fund's 博时蓝筹精选二号 as well as a security's, stays as stored
+        # (whether the value index or the entity values hold it).
+        every = {t.name for t in catalog.tables}
+        indexed = [EntityValue(t.name, c.name, str(v), str(v)) for t in catalog.tables
+                   for c in t.columns for v in c.values]
+        index.protected = names_to_protect(
+            e.value for e in _names_of(catalog, [*entity_values, *indexed], every))
         index.entities = EntityMatcher.build((e.table, e.column, e.value, e.key) for e in named)
         return index
 
@@ -144,8 +155,13 @@ _NAMING = re.compile(r"name|code|symbol|abbr|pinyin|title|名称|简称|代码|�
 def _entity_names(catalog: Catalog, values: Iterable[EntityValue]) -> list[EntityValue]:
     """Names and codes of master entities (securities, indexes): what a spoken question
     names, so what noisy matching and number rewriting must know."""
-    masters = master_tables(catalog)
-    naming = {(t.name, c.name) for t in catalog.tables if t.name in masters
+    return _names_of(catalog, values, master_tables(catalog))
+
+
+def _names_of(catalog: Catalog, values: Iterable[EntityValue],
+              tables: set[str]) -> list[EntityValue]:
+    """The values of naming columns (name, code, 简称 ...) of these tables."""
+    naming = {(t.name, c.name) for t in catalog.tables if t.name in tables
               for c in t.columns if _NAMING.search(f"{c.name} {c.comment}")}
     return [e for e in values if (e.table, e.column) in naming]
 
@@ -190,18 +206,38 @@ def link(index: SchemaIndex, question: str, *, as_of: date | None = None,
     times (上个交易日, 最近5个交易日, last month) become date ranges, counted from `as_of`
     (default today) over the trading `calendar` (default: every day open).
     """
-    question = normalize_spoken(question, protect=index.protected)
+    question = normalize_spoken(_part_numbers(question), protect=index.protected)
     text = normalize(question)
     tokens = tokenize(text)
     keys = [t.key for t in tokens]
-    columns, table_hits = _match_names(index, keys)
-    values = _match_entities(index, text, tokens, _match_values(index, keys))
+    times = _times(text, tokens, as_of, calendar)
+    columns, table_hits = (_outside(times, found) for found in _match_names(index, keys))
+    named = {i for m in [*columns, *table_hits, *times] for i in range(m.start, m.end)}
+    values = _match_entities(index, text, tokens, _match_values(index, keys), named)
     numbers = _numbers(tokens, values)
     tables = _rank_tables(index.catalog, table_hits, columns, values)
     lang = language(text)
     return SchemaSlice(text, lang, tuple(tokens), tables, tuple(table_hits), tuple(columns),
-                       tuple(values), numbers, _quoted(question, tokens, values),
-                       _times(text, tokens, as_of, calendar))
+                       tuple(values), numbers, _quoted(question, tokens, values), times)
+
+
+def _outside(times: tuple[DateSpan, ...], links: list[_Span]) -> list[_Span]:
+    """Name mentions that share no word with a time expression: 上个交易日's 交易日 is a
+    time, not the calendar table's trade-day column."""
+    return [m for m in links if not any(m.start < d.end and d.start < m.end for d in times)]
+
+
+# Digits next to spoken digits are two numbers (沪深三百11月, 科创50十一月), never one.
+_MIXED_NUMBERS = (re.compile(r"(?<=[一二两三四五六七八九十百千零〇])(?=\d)"),
+                  re.compile(r"(?<=\d)(?=[一二两三四五六七八九十零〇])"))
+
+
+def _part_numbers(question: str) -> str:
+    """A space between digits and spoken digits, so that writing the spoken ones as digits
+    does not glue the two numbers together ("沪深三百11月16日" is not 30011月)."""
+    for mixed in _MIXED_NUMBERS:
+        question = mixed.sub(" ", question)
+    return question
 
 
 @cache
@@ -276,26 +312,31 @@ def _match_values(index: SchemaIndex, keys: list[str]) -> list[ValueLink]:
 
 
 def _match_entities(index: SchemaIndex, text: str, tokens: list[Token],
-                    values: list[ValueLink]) -> list[ValueLink]:
+                    values: list[ValueLink], named: set[int]) -> list[ValueLink]:
     """Value links with entity mentions the exact value index missed or only partly saw:
     homophones from speech recognition (贵州毛台), pinyin initials (GZMT), code forms
     (SH600519), short aliases (茅台). A longer entity mention replaces shorter value links
     inside it (贵州 the province inside 贵州毛台). Two entities competing for one mention
-    are a question to ask back, not a guess."""
+    are a question to ask back, not a guess. A weaker mention is taken only where no
+    schema name or time (token positions `named`) explains its words: 创业板股票 is the
+    board's stocks, not 创业板指."""
     matches = index.entities.match(text, limit=10)
     out = list(values)
     for m in matches:
         span = [i for i, t in enumerate(tokens) if m.start <= t.start < m.end]
-        if not span or m.score < _ENTITY_MIN or _too_short(text[m.start:m.end]):
+        if not span or m.score < _ENTITY_WEAK or _too_short(text[m.start:m.end]):
             continue
         start, end = span[0], span[-1] + 1
+        if m.score < _ENTITY_MIN and named & set(range(start, end)):
+            continue
         overlapping = [v for v in out if v.start < end and start < v.end]
         if any(v.end - v.start >= end - start or v.start < start or v.end > end
                for v in overlapping):
             continue  # an exact value at least as long already explains these words
-        if m.ambiguous:
-            rivals = sorted({r.value for r in matches
-                             if r.ambiguous and (r.start, r.end) == (m.start, m.end)})
+        # Only a rival that would be taken on its own is an option to offer.
+        rivals = sorted({r.value for r in matches if r.ambiguous and r.score >= _ENTITY_WEAK
+                         and (r.start, r.end) == (m.start, m.end)})
+        if m.ambiguous and len(rivals) > 1:
             raise ClarificationNeeded(
                 f"'{text[m.start:m.end]}' could mean {' or '.join(rivals)}", rivals,
                 mention=text[m.start:m.end])

@@ -293,16 +293,11 @@ def rewrite_spoken(text: str, *, protect: Collection[str] = ()) -> SpokenText:
     Args:
         protect: names (e.g. the catalog's entity names) whose characters are never rewritten.
     """
-    if not isinstance(text, str):
-        raise InputError("question text must be a string", got=type(text).__name__)
-    folded = fold_width(text)
-    pieces = sorted(_zh_pieces(folded, protect) + _en_pieces(folded))
+    folded, pieces = _rewrites(text, protect)
     out: list[str] = []
     source: list[tuple[int, int]] = []
     at = 0
     for start, end, repl in pieces:
-        if start < at:
-            continue  # overlapping rewrites: the earlier one wins
         out.append(folded[at:start])
         source.extend((i, i + 1) for i in range(at, start))
         out.append(repl)
@@ -311,6 +306,20 @@ def rewrite_spoken(text: str, *, protect: Collection[str] = ()) -> SpokenText:
     out.append(folded[at:])
     source.extend((i, i + 1) for i in range(at, len(folded)))
     return SpokenText("".join(out), tuple(source))
+
+
+def _rewrites(text: str, protect: Collection[str]) -> tuple[str, list[tuple[int, int, str]]]:
+    """The width-folded text and its spoken-number rewrites, in order, none overlapping."""
+    if not isinstance(text, str):
+        raise InputError("question text must be a string", got=type(text).__name__)
+    folded = fold_width(text)
+    chosen: list[tuple[int, int, str]] = []
+    at = 0
+    for start, end, repl in sorted(_zh_pieces(folded, protect) + _en_pieces(folded)):
+        if start >= at:  # overlapping rewrites: the earlier one wins
+            chosen.append((start, end, repl))
+            at = end
+    return folded, chosen
 
 
 def names_to_protect(names: Iterable[str]) -> frozenset[str]:
@@ -326,7 +335,14 @@ def names_to_protect(names: Iterable[str]) -> frozenset[str]:
 
 def normalize_spoken(text: str, *, protect: Collection[str] = ()) -> str:
     """Spoken numbers in text as digits (see rewrite_spoken for the offset map)."""
-    return rewrite_spoken(text, protect=protect).text
+    folded, pieces = _rewrites(text, protect)
+    out: list[str] = []
+    at = 0
+    for start, end, repl in pieces:
+        out += (folded[at:start], repl)
+        at = end
+    out.append(folded[at:])
+    return "".join(out)
 
 
 def _number(value: float | int | Decimal) -> Decimal:

@@ -17,11 +17,11 @@ import re
 import secrets
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from nl2sql.backends import Backend, Result
+from nl2sql.service.lru import TtlLru
 
 __all__ = ["CachedBackend", "LruTtlCache", "ResultCache", "cache_key", "data_version", "fill_once"]
 
@@ -59,34 +59,22 @@ class LruTtlCache:
 
     def __init__(self, size: int, ttl_s: float, clock: Callable[[], float] = time.monotonic):
         self.size, self.ttl_s, self._clock = size, ttl_s, clock
-        self._items: OrderedDict[str, tuple[float, Result]] = OrderedDict()
+        self._items = TtlLru[Result](size, ttl_s, clock)
         self._locks: dict[str, tuple[str, float]] = {}  # key -> (token, expiry)
         self._lock = threading.Lock()
 
     def get(self, key: str) -> Result | None:
         with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                return None
-            if item[0] <= self._clock():
-                del self._items[key]
-                return None
-            self._items.move_to_end(key)
-            return item[1]
+            return self._items.get(key)
 
     def put(self, key: str, value: Result) -> None:
         with self._lock:
-            self._items[key] = (self._clock() + self.ttl_s, value)
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            self._items.put(key, value)
 
     def clear(self) -> int:
         """Drop every entry; returns how many there were."""
         with self._lock:
-            n = len(self._items)
-            self._items.clear()
-            return n
+            return self._items.clear()
 
     def try_lock(self, key: str, hold_s: float) -> str | None:
         with self._lock:

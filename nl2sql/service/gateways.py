@@ -112,7 +112,7 @@ class Gateways:
         if key:
             self._metrics.observe_memo(entry is not None)
         if entry is None:
-            entry = lane.memo.put(key, gateway.plan(question, policy=policy, access=access))
+            entry = lane.memo.put(key, await self._plan(gateway, question, policy, access))
             timings = dict(entry.planned.timings)
         else:  # the planning stages cost nothing this time; the response keeps its shape
             timings = dict.fromkeys(entry.planned.timings, 0.0)
@@ -121,6 +121,14 @@ class Gateways:
                                 timings=timings, text=entry.sentence_for(result))
         entry.composed(result, answer.answer_text)
         return answer
+
+    async def _plan(self, gateway: Gateway, question: str, policy: str | None,
+                    access: Access | None) -> Planned:
+        """Planning stays on the loop, except when it may wait seconds for the served
+        model (model_tier on): then on a thread, so other requests go on meanwhile."""
+        if self.settings.model_tier == "off":
+            return gateway.plan(question, policy=policy, access=access)
+        return await asyncio.to_thread(gateway.plan, question, policy=policy, access=access)
 
     async def run_sql(self, name: str, gateway: Gateway, sql: str, deadline_ms: int, *,
                       access: Access | None = None) -> Answer:

@@ -24,13 +24,13 @@ import datetime as dt
 import hashlib
 import time
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from nl2sql.backends import Result
 from nl2sql.guard import Access
 from nl2sql.pipeline import Planned
+from nl2sql.service.lru import TtlLru
 
 __all__ = ["PlanMemo", "Remembered", "memo_key"]
 
@@ -56,37 +56,25 @@ class PlanMemo:
     """At most `size` plans, each kept for `ttl_s` seconds; least recently used go first."""
 
     def __init__(self, size: int, ttl_s: float, clock: Callable[[], float] = time.monotonic):
-        self.size, self.ttl_s, self._clock = size, ttl_s, clock
-        self._items: OrderedDict[str, tuple[float, Remembered]] = OrderedDict()
+        self.size, self.ttl_s = size, ttl_s
+        self._items = TtlLru[Remembered](size, ttl_s, clock)
 
     @property
     def enabled(self) -> bool:
         return self.size > 0 and self.ttl_s > 0
 
     def get(self, key: str) -> Remembered | None:
-        item = self._items.get(key)
-        if item is None:
-            return None
-        if item[0] <= self._clock():
-            del self._items[key]
-            return None
-        self._items.move_to_end(key)
-        return item[1]
+        return self._items.get(key)
 
     def put(self, key: str, planned: Planned) -> Remembered:
         entry = Remembered(planned)
         if self.enabled:
-            self._items[key] = (self._clock() + self.ttl_s, entry)
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            self._items.put(key, entry)
         return entry
 
     def clear(self) -> int:
         """Forget every plan; returns how many there were."""
-        n = len(self._items)
-        self._items.clear()
-        return n
+        return self._items.clear()
 
     def __len__(self) -> int:
         return len(self._items)
