@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from nl2sql.answer import Answer, ask_back, assume, compose
+from nl2sql.answer import Answer, ask_back, assume, competing_fields, compose
 from nl2sql.backends import Backend, Result, open_backend
 from nl2sql.backends.htap import choose
 from nl2sql.catalog.model import Catalog
@@ -166,6 +166,11 @@ class Gateway:
                 assumed = (choice, tuple(e.options))
         with _timed(timings, "generate"):
             candidate = self._generate(question, linked, index.catalog)
+        rival = competing_fields(linked, candidate.plan, index.catalog)
+        if rival is not None:
+            if (policy or self.settings.default_policy) != "first":
+                raise ask_back(rival, linked.lang)
+            assumed = (rival.options[0], tuple(rival.options))
         return self._guarded(candidate, linked.lang, timings, access,
                              evidence=tuple(retrieved + linked.evidence()),
                              assumption=assumed[0], options=assumed[1])

@@ -169,3 +169,34 @@ def test_gateway_answers_speak_dates_units_and_assumptions(demo: Gateway) -> Non
     closed = Gateway(demo.backend, demo.catalog, load_settings(as_of=dt.date(2026, 11, 22)))
     weekend = closed.ask("贵州茅台今天的收盘价")
     assert weekend.rows == [] and weekend.answer_text == "2026年11月22日休市，没有交易数据。"
+
+
+@pytest.fixture(scope="module")
+def sales(tmp_path_factory: pytest.TempPathFactory, write_sql) -> str:
+    """One table whose two measures a short word names equally (销量)."""
+    path = tmp_path_factory.mktemp("sales") / "sales.duckdb"
+    write_sql(f"duckdb:///{path}", [
+        "CREATE TABLE sales (region VARCHAR, product_sales DOUBLE, region_sales DOUBLE)",
+        "COMMENT ON COLUMN sales.region IS '区域 | region'",
+        "COMMENT ON COLUMN sales.product_sales IS '产品销量 | product sales'",
+        "COMMENT ON COLUMN sales.region_sales IS '区域销量 | regional sales'",
+        "INSERT INTO sales VALUES ('华东', 10, 20), ('华南', 5, 7)",
+    ])
+    return f"duckdb:///{path}"
+
+
+def test_competing_fields_ask_back_or_say_the_assumption(sales: str) -> None:
+    asking = Gateway.open(sales, load_settings(default_policy="ask"))
+    try:
+        with pytest.raises(ClarificationNeeded) as e:
+            asking.ask("华东的销量是多少")
+        assert e.value.details["needs_clarification"] is True
+        assert e.value.options == ["产品销量", "区域销量"] and e.value.details["kind"] == "field"
+        assert e.value.details["prompt"] == "您说的是产品销量，还是区域销量？"
+        named = asking.ask("华东的区域销量是多少")  # a field named in full is not asked back
+        assert named.rows == [(20.0,)]
+        first = asking.ask("华东的销量是多少", policy="first")
+        assert first.rows == [(10.0,)] and first.assumption == "产品销量"
+        assert first.answer_text.startswith("按产品销量理解")
+    finally:
+        asking.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nl2sql.answer.clarify import POLICIES, ask_back, assume
+from nl2sql.answer.clarify import POLICIES, ask_back, assume, competing_fields
 from nl2sql.answer.columns import ColumnSpec, describe_columns
 from nl2sql.answer.compose import compose
 from nl2sql.answer.context import speech_context, stated_values
@@ -13,6 +13,6 @@ from nl2sql.answer.speech import Context, speak
 
 __all__ = [
     "POLICIES", "Answer", "ColumnSpec", "Context", "PendingAnswers", "ask_back", "assume",
-    "compose", "describe_columns", "format_value", "holding_sentence", "speak",
+    "competing_fields", "compose", "describe_columns", "format_value", "holding_sentence", "speak",
     "speech_context", "stated_values", "unsupported_numbers",
 ]

@@ -213,7 +213,9 @@ def link(index: SchemaIndex, question: str, *, as_of: date | None = None,
     times = _times(text, tokens, as_of, calendar)
     columns, table_hits = (_outside(times, found) for found in _match_names(index, keys))
     named = {i for m in [*columns, *table_hits, *times] for i in range(m.start, m.end)}
-    values = _match_entities(index, text, tokens, _match_values(index, keys), named)
+    exact = _match_values(index, keys)
+    values = _match_entities(index, _without_times(text, tokens, times, exact), tokens, exact,
+                             named)
     numbers = _numbers(tokens, values)
     tables = _rank_tables(index.catalog, table_hits, columns, values)
     lang = language(text)
@@ -227,15 +229,18 @@ def _outside(times: tuple[DateSpan, ...], links: list[_Span]) -> list[_Span]:
     return [m for m in links if not any(m.start < d.end and d.start < m.end for d in times)]
 
 
-# Digits next to spoken digits are two numbers (沪深三百11月, 科创50十一月), never one.
-_MIXED_NUMBERS = (re.compile(r"(?<=[一二两三四五六七八九十百千零〇])(?=\d)"),
-                  re.compile(r"(?<=\d)(?=[一二两三四五六七八九十零〇])"))
+# Where one number ends and the next begins: digits or letters next to spoken digits
+# (沪深三百11月, 科创50十一月, GZMT十一月), and 十 after 十, which no single number has
+# (上证五十十一月 is 50, 11月).
+_NUMBER_BREAKS = (re.compile(r"(?<=[一二两三四五六七八九十百千零〇])(?=\d)"),
+                  re.compile(r"(?<=[\da-zA-Z])(?=[一二两三四五六七八九十零〇])"),
+                  re.compile(r"(?<=十)(?=十)"))
 
 
 def _part_numbers(question: str) -> str:
-    """A space between digits and spoken digits, so that writing the spoken ones as digits
-    does not glue the two numbers together ("沪深三百11月16日" is not 30011月)."""
-    for mixed in _MIXED_NUMBERS:
+    """A space between two adjacent numbers, so that writing the spoken ones as digits
+    does not glue them together ("沪深三百11月16日" is not 30011月)."""
+    for mixed in _NUMBER_BREAKS:
         question = mixed.sub(" ", question)
     return question
 
@@ -309,6 +314,19 @@ def _match_values(index: SchemaIndex, keys: list[str]) -> list[ValueLink]:
     return [v for v in found if not any(
         o.start <= v.start and v.end <= o.end and (o.end - o.start) > (v.end - v.start)
         for o in found)]
+
+
+def _without_times(text: str, tokens: list[Token], times: tuple[DateSpan, ...],
+                   values: list[ValueLink]) -> str:
+    """The text with its time expressions blanked out for the entity matcher: 今天 or 13日
+    glued to a noisy name (11月13日友设计) is not part of it. A time inside a stored name
+    (今天国际) is left alone."""
+    for d in times:
+        if any(v.start <= d.start and d.end <= v.end for v in values):
+            continue
+        a, b = tokens[d.start].start, tokens[d.end - 1].end
+        text = text[:a] + "，" * (b - a) + text[b:]
+    return text
 
 
 def _match_entities(index: SchemaIndex, text: str, tokens: list[Token],
