@@ -74,7 +74,7 @@ def start_server(db: Path, workers: int, env: dict[str, str], tmp: Path) -> Serv
     cpus = ",".join(str(c) for c in sorted(os.sched_getaffinity(0) | {0, 1}))
     full_env = {**os.environ, "NL2SQL_DATABASE": f"duckdb:///{db}", "NL2SQL_DATA_DIR": str(tmp),
                 "NL2SQL_AS_OF": AS_OF_DATE.isoformat(), "NL2SQL_LOG_FORMAT": "text",
-                "PROMETHEUS_MULTIPROC_DIR": str(metrics), **env}
+                "PROMETHEUS_MULTIPROC_DIR": str(metrics), "NL2SQL_AUTO_TRAIN": "false", **env}
     cmd = ["taskset", "-c", cpus, sys.executable, "-m", "nl2sql.cli", "serve",
            "--port", str(port), "--workers", str(workers)]
     proc = subprocess.Popen(cmd, env=full_env, stdout=subprocess.DEVNULL,

@@ -80,7 +80,8 @@ def server(app: str, env: dict[str, str], cwd: Path) -> Iterator[tuple[str, int]
     cmd = ["taskset", "-c", SERVER_CPU, sys.executable, "-m", "uvicorn", app,
            "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--loop", "asyncio",
            "--http", "h11", "--no-access-log", "--log-level", "warning", "--backlog", "2048"]
-    proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=cwd,
+    # Steady-state serving: no background training of a plan model during the run.
+    proc = subprocess.Popen(cmd, env={**os.environ, "NL2SQL_AUTO_TRAIN": "false", **env}, cwd=cwd,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
