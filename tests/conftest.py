@@ -77,24 +77,39 @@ def pg_url(new_pg_database: Callable[[str], str]) -> str:
 
 
 @pytest.fixture(scope="session")
-def mysql_url() -> Iterator[str]:
-    """A throwaway MariaDB/MySQL database for this test session."""
+def new_mysql_database() -> Iterator[Callable[[str], str]]:
+    """new_mysql_database(label): a throwaway MariaDB/MySQL database, dropped at the end."""
     import pymysql
 
     from nl2sql.backends.mysql import connect_params
 
-    name = f"nl2sql_test_{secrets.token_hex(4)}"
     params = connect_params(MYSQL_ADMIN)
     try:
         admin = pymysql.connect(**params, autocommit=True, connect_timeout=5)
     except pymysql.MySQLError as e:
         pytest.fail(f"MariaDB test server unreachable at {MYSQL_ADMIN}: {e}")
-    with closing(admin), admin.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    made: list[str] = []
+
+    def create(label: str) -> str:
+        name = f"nl2sql_test_{label}_{secrets.token_hex(4)}"
+        with admin.cursor() as cur:
+            cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        made.append(name)
+        return _with_database(MYSQL_ADMIN, name)
+
+    with closing(admin):
         try:
-            yield _with_database(MYSQL_ADMIN, name)
+            yield create
         finally:
-            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+            with admin.cursor() as cur:
+                for name in made:
+                    cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+@pytest.fixture(scope="session")
+def mysql_url(new_mysql_database: Callable[[str], str]) -> str:
+    """A throwaway MariaDB/MySQL database shared by this test session's tests."""
+    return new_mysql_database("shared")
 
 
 def _statements(sql: str | Sequence[str]) -> list[str]:

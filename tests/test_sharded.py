@@ -35,11 +35,12 @@ def sharded_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory: pytest.TempPathFactory, new_pg_database: Callable[[str], str],
-           mysql_url: str, sharded_url: str) -> dict[str, str]:
+           new_mysql_database: Callable[[str], str], sharded_url: str) -> dict[str, str]:
     duck = tmp_path_factory.mktemp("sharded") / "trading.duckdb"
     build_demo(duck, scale=SCALE)
     pg = new_pg_database("sharded")
     build_demo(pg, scale=SCALE)
+    mysql_url = new_mysql_database("sharded")  # its own: other tests add tables to the shared one
     build_demo(mysql_url, scale=SCALE)
     return {"duckdb": f"duckdb:///{duck}", "postgres": pg, "sharded": sharded_url,
             "mariadb": mysql_url}

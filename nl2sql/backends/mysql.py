@@ -96,7 +96,8 @@ class MySQLBackend(LimitedBackend):
             with conn.cursor() as cur:
                 cur.execute("SET SESSION TRANSACTION READ ONLY")
         except pymysql.MySQLError as e:
-            raise ExecutionError(f"cannot connect to {redact(self.url)}: {_message(e)}") from None
+            raise ExecutionError(f"cannot connect to {redact(self.url)}: {_message(e)}",
+                                 reason="no_connection") from None
         return conn
 
     def _execute(self, sql: str, fetch: int, timeout_ms: int) -> tuple[tuple[str, ...], Rows]:

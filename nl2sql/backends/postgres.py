@@ -85,8 +85,8 @@ class PostgresBackend(LimitedBackend):
                     _rollback(conn)
         except PoolTimeout:
             raise ExecutionError(
-                f"no connection to {redact(self.url)} within {_CONNECT_TIMEOUT_S} s"
-            ) from None
+                f"no connection to {redact(self.url)} within {_CONNECT_TIMEOUT_S} s",
+                reason="no_connection") from None
         except psycopg.Error as e:
             if isinstance(e, pg_errors.QueryCanceled) and "timeout" in _message(e):
                 raise timed_out(timeout_ms) from None

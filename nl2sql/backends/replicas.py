@@ -110,8 +110,10 @@ class ReplicatedBackend:
             except (QueryTimeout, BackendBusy):
                 raise  # the query's or the load's doing: another member would fare the same
             except ExecutionError as e:
-                if _reachable(m.url):
-                    raise  # the server is up, so the error is the query's own
+                # A server that is up and gave a connection: the error is the query's own.
+                # (Up but refusing connections: still starting, or full; try the next.)
+                if e.details.get("reason") != "no_connection" and _reachable(m.url):
+                    raise
                 m.healthy, last = False, e
         raise ExecutionError(f"no member of {redact(self.url)} could run the query"
                              + (f": {last}" if last else ""))
