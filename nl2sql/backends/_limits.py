@@ -282,7 +282,8 @@ class LimitedBackend:
         try:
             return attempt()
         except BrokenConnection as e:
-            raise ExecutionError(f"lost the connection to {redact(self.url)}: {e}") from None
+            raise ExecutionError(f"lost the connection to {redact(self.url)}: {e}",
+                                 reason="connection_lost") from None
 
     def _close(self) -> None:
         raise NotImplementedError

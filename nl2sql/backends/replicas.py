@@ -60,6 +60,10 @@ class _Member:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+# Errors that say the member, not the query, failed (nl2sql.backends: postgres, mysql, _limits).
+_MEMBER_DOWN = frozenset({"no_connection", "connection_lost"})
+
+
 def _reachable(url: str) -> bool:
     """Whether the member's server accepts a TCP connection now."""
     parts = urlsplit(url)
@@ -110,9 +114,9 @@ class ReplicatedBackend:
             except (QueryTimeout, BackendBusy):
                 raise  # the query's or the load's doing: another member would fare the same
             except ExecutionError as e:
-                # A server that is up and gave a connection: the error is the query's own.
-                # (Up but refusing connections: still starting, or full; try the next.)
-                if e.details.get("reason") != "no_connection" and _reachable(m.url):
+                # A server that is up and kept its connection: the error is the query's own.
+                # (No connection, or one lost under the query: starting, stopping; next.)
+                if e.details.get("reason") not in _MEMBER_DOWN and _reachable(m.url):
                     raise
                 m.healthy, last = False, e
         raise ExecutionError(f"no member of {redact(self.url)} could run the query"
