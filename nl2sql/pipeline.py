@@ -75,6 +75,7 @@ class Gateway:
         self.as_of = settings.as_of or _default_as_of(backend.url, settings)
         self.retriever: TableRetriever | None = None
         self.index: SchemaIndex | None = None
+        self._phrases: tuple[tuple[str, str, str | None], ...] | None = None
         if len(catalog.tables) > settings.retrieval_min_tables:
             self.retriever = TableRetriever.build(catalog)
         else:
@@ -88,7 +89,10 @@ class Gateway:
         self.learn_names(model.phrases if model is not None else ())
 
     def learn_names(self, phrases: tuple[tuple[str, str, str | None], ...]) -> None:
-        """Link with these extra (text, table, column) names from now on."""
+        """Link with these extra (text, table, column) names from now on (the index is
+        rebuilt only when they change: training learns them before the model is adopted)."""
+        if phrases == self._phrases:
+            return
         self._phrases = phrases
         if self.retriever is not None:
             self._subindex = lru_cache(maxsize=256)(self._build_subindex)
@@ -153,12 +157,13 @@ class Gateway:
         question = _checked_question(question)
         timings: dict[str, float] = {}
         assumed: tuple[str, tuple[str, ...]] = ("", ())
+        ask_first = (policy or self.settings.default_policy) != "first"
         with _timed(timings, "link"):
             index, retrieved = self._index_for(question)
             try:
                 linked = link(index, question, as_of=self.as_of, calendar=self.calendar)
             except ClarificationNeeded as e:
-                if (policy or self.settings.default_policy) != "first":
+                if ask_first:
                     raise ask_back(e, "zh" if has_cjk(question) else "en") from None
                 text, choice = assume(normalize(normalize_spoken(question,
                                                                  protect=index.protected)), e)
@@ -168,7 +173,7 @@ class Gateway:
             candidate = self._generate(question, linked, index.catalog)
         rival = competing_fields(linked, candidate.plan, index.catalog)
         if rival is not None:
-            if (policy or self.settings.default_policy) != "first":
+            if ask_first:
                 raise ask_back(rival, linked.lang)
             assumed = (rival.options[0], tuple(rival.options))
         return self._guarded(candidate, linked.lang, timings, access,
@@ -225,7 +230,7 @@ class Gateway:
     def _build_subindex(self, names: frozenset[str]) -> SchemaIndex:
         tables = tuple(t for t in self.catalog.tables if t.name in names)
         return SchemaIndex.build(Catalog(self.catalog.dialect, tables, self.catalog.source),
-                                 phrases=self._phrases)
+                                 phrases=self._phrases or ())
 
     def run_sql(self, sql: str, *, deadline_ms: int | None = None,
                 access: Access | None = None) -> Answer:

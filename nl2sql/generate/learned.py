@@ -62,7 +62,6 @@ _NEIGHBOURS = 40
 _SHAPES_TRIED = 8
 _CHOICES_SEEN = 4
 _EXACT = 0.999  # cosine of a skeleton seen verbatim
-_DETAIL_KIND = {bool: "dir"}
 _UNSEEN = math.log(1e-6)  # log P of a role the mention model never saw
 
 
@@ -299,9 +298,8 @@ class PlanModel:
         total = sum(seen.values()) + 1.0
         ranked = sorted(seen, key=lambda c: -seen[c])
         out = {c: math.log(seen[c] / total) for c in ranked[:_CHOICES_SEEN]}
-        kinds = [_DETAIL_KIND[type(c)] if not isinstance(c, str) else
-                 ("agg" if c in DETAILS["agg"] else "cmp") for c in ranked[0]]
-        for i, kind in enumerate(kinds):
+        for i, choice in enumerate(ranked[0]):
+            kind = next(k for k, options in DETAILS.items() if choice in options)
             for alt in DETAILS[kind]:
                 changed = (*ranked[0][:i], alt, *ranked[0][i + 1:])
                 out.setdefault(changed, math.log(0.5 / total))

@@ -86,17 +86,15 @@ def synthesize_pairs(gateway: Gateway, n: int, seed: int,
                                             seed=seed, progress=progress)]
 
 
-def ensure_model(gateway: Gateway, *, pairs: int, seed: int = 0, retrain: bool = False,
+def ensure_model(gateway: Gateway, *, pairs: int, seed: int = 0,
                  progress: Callable[[int, int], None] | None = None,
                  backend: Backend | None = None) -> PlanModel:
-    """The gateway's model, adopted: loaded from the model folder, else synthesized,
+    """The gateway's model, adopted: the saved one (`load_model`), else synthesized,
     trained and saved."""
-    path = model_path(gateway.settings, gateway.catalog)
-    if path.exists() and not retrain:
-        model = PlanModel.load(path)
-    else:
+    model = load_model(gateway.settings, gateway.catalog)
+    if model is None:
         model = train_model(gateway, synthesize_pairs(gateway, pairs, seed, progress, backend))
-        model.save(path)
+        model.save(model_path(gateway.settings, gateway.catalog))
     gateway.adopt(model)
     return model
 
